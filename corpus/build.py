@@ -1,0 +1,50 @@
+"""Builds `corpus/records.jsonl` from every register in the manifest, atomically and deterministically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from corpus.errors import ParseWarning
+from corpus.parse import parse_file
+from corpus.records import SECTIONS, Record
+from corpus.sources import CORPUS_DIR, MANIFEST, RECORDS, load_sources
+
+
+def parse_all(manifest: str | Path = MANIFEST) -> tuple[list[Record], list[ParseWarning]]:
+    manifest = Path(manifest)
+    base = manifest.parent
+    records, warnings = [], []
+    for src in load_sources(manifest):
+        path = src.path(base)
+        shown = os.path.relpath(path, base.parent) if base == CORPUS_DIR else str(path)
+        recs, warns = parse_file(path, src, shown)
+        records += recs
+        warnings += warns
+    return records, warnings
+
+
+def write_records(records: list[Record], out: str | Path = RECORDS) -> Path:
+    """Write one JSON line per record; the old file is replaced only once the new one is complete."""
+    out = Path(out)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".records-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        for r in records:
+            fh.write(r.to_json() + "\n")
+    os.replace(tmp, out)
+    return out
+
+
+def stats(records: list[Record], warnings: list[ParseWarning]) -> dict:
+    sources: dict[str, dict[str, int]] = {}
+    for r in records:
+        s = sources.setdefault(r.source, {k: 0 for k in SECTIONS} | {"duty_items": 0})
+        s[r.section] += 1
+        s["duty_items"] += len(r.items)
+    return {"sources": sources, "records": len(records), "warnings": len(warnings)}
+
+
+def section_counts(records: list[Record]) -> Counter:
+    return Counter((r.source, r.section) for r in records)

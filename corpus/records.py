@@ -1,0 +1,121 @@
+"""The record: one register entry, frozen, with a stable id and its provenance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+SECTIONS = ("service", "duty", "boundary", "supervision")
+SECTION_NAMES = {"service": "公共服务事项", "duty": "部门职责", "boundary": "职责边界", "supervision": "事中事后监管"}
+PART_NAMES = {"object": "监督检查对象", "content": "监督检查内容", "method": "监督检查方式",
+              "measures": "监督检查措施", "procedure": "监督检查程序", "handling": "监督检查处理"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    office: str
+    phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    text: str
+    remark: str = ""
+    serial: str = ""
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    division: str = ""
+    basis: str = ""
+    case: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a supervision scheme; `name` is one of PART_NAMES or "other"."""
+
+    name: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    source: str
+    bureau: str
+    region: str
+    section: str
+    n: int
+    serial: str
+    title: str
+    content: str = ""
+    contacts: tuple[Contact, ...] = ()
+    items: tuple[WorkItem, ...] = ()
+    departments: tuple[Department, ...] = ()
+    parts: tuple[Part, ...] = ()
+    file: str = ""
+    lines: tuple[int, int] = (0, 0)
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def phones(self) -> list[str]:
+        return [p for c in self.contacts for p in c.phones]
+
+    @property
+    def offices(self) -> list[str]:
+        names = [c.office for c in self.contacts if c.office]
+        names += [d.name for d in self.departments]
+        return list(dict.fromkeys(names))
+
+    def part(self, name: str) -> str:
+        """Text of the supervision part `name` (object, content, method, measures, procedure, handling)."""
+        return "\n".join(p.text for p in self.parts if p.name == name)
+
+    def body(self) -> str:
+        """All the record's words, for indexing and display; the title is not repeated."""
+        chunks = [self.content]
+        chunks += [f"{i.text} {i.remark}".strip() for i in self.items]
+        chunks += [f"{d.name} {d.division} {d.basis} {d.case}" for d in self.departments]
+        chunks += [f"{p.heading} {p.text}" for p in self.parts]
+        chunks += [c.office for c in self.contacts]
+        return "\n".join(c for c in chunks if c)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["lines"] = list(self.lines)
+        if not d["extra"]:
+            d.pop("extra")
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Record:
+        d = dict(d)
+        d["contacts"] = tuple(Contact(c["office"], tuple(c["phones"])) for c in d.get("contacts", ()))
+        d["items"] = tuple(WorkItem(**i) for i in d.get("items", ()))
+        d["departments"] = tuple(Department(**x) for x in d.get("departments", ()))
+        d["parts"] = tuple(Part(**p) for p in d.get("parts", ()))
+        d["lines"] = tuple(d.get("lines", (0, 0)))
+        return cls(**d)
+
+
+def load_records(path: str | Path) -> list[Record]:
+    """Read a records.jsonl file written by `python -m corpus build`."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; run `python -m corpus build` first")
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    out.append(Record.from_dict(json.loads(line)))
+                except (ValueError, TypeError, KeyError) as exc:
+                    raise ValueError(f"{path}:{n}: not a record ({exc}); rebuild with `python -m corpus build`") from exc
+    return out
