@@ -1,0 +1,77 @@
+"""Answer text (markdown) built only from a record's own fields: one layout per register part."""
+
+from __future__ import annotations
+
+import re
+
+from corpus.records import SECTION_NAMES, Record
+
+HOTLINE = "12333"
+_PART_ORDER = (("object", "检查对象"), ("content", "检查内容"), ("method", "检查方式与时间"),
+               ("measures", "检查措施"), ("procedure", "检查程序"), ("handling", "未通过或违规的处理"))
+
+
+def tel(phone: str) -> str:
+    return f"[{phone}](tel:{phone.replace('-', '')})"
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.splitlines() if line.strip())
+
+
+def _md(text: str) -> str:
+    """Register text is trusted, but keep any angle brackets inert."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def source_line(r: Record) -> str:
+    where = f"第{r.serial}项" if r.serial else ""
+    return f"来源：{r.bureau}《{SECTION_NAMES[r.section]}》{where}（记录 `{r.id}`，{r.file} 第{r.lines[0]}–{r.lines[1]}行）"
+
+
+def card(r: Record) -> str:
+    out = [f"### {_md(r.title)}", f"**{r.bureau}**"]
+    if r.section == "service":
+        out.append(f"**事项**：{_md(r.title)}")
+        if r.content:
+            out += ["**办理条件 / 所需材料 / 流程**（登记表原文）：", _quote(_md(r.content))]
+        for c in r.contacts:
+            phones = "、".join(tel(p) for p in c.phones) or "（登记表未写电话）"
+            out.append(f"**承办机构**：{_md(c.office) or r.bureau}　**电话**：{phones}")
+    elif r.section == "duty":
+        out.append(f"**部门职责**：{_md(r.title)}")
+        for i in r.items:
+            handled = re.sub(r"^此项由(.+)承担$", r"实际由\1承担", i.remark) if i.remark else ""
+            out.append(f"- {_md(i.text)}" + (f"（{_md(handled)}）" if handled else ""))
+        out.append(f"**负责部门**：{r.bureau}" + ("；备注中写明的单位实际承办对应事项" if any(i.remark for i in r.items) else ""))
+    elif r.section == "boundary":
+        out.append(f"**管理事项**：{_md(r.title)}")
+        for d in r.departments:
+            out.append(f"- **{_md(d.name)}**：{_md(d.division)}")
+        bases = list(dict.fromkeys(d.basis for d in r.departments if d.basis))
+        if bases:
+            out += ["**相关依据**：", _quote(_md("\n".join(bases)))]
+        cases = [d.case for d in r.departments if d.case]
+        if cases:
+            out += ["**案例**：", _quote(_md(cases[0]))]
+    else:
+        out.append(f"**监管事项**：{_md(r.title)}")
+        if r.content:
+            out.append(_md(r.content))
+        for key, label in _PART_ORDER:
+            text = r.part(key)
+            if text:
+                out.append(f"**{label}**：\n{_quote(_md(text))}")
+    out.append(source_line(r))
+    return "\n\n".join(out)
+
+
+def short_line(r: Record, label: str) -> str:
+    phones = "、".join(tel(p) for p in r.phones[:2])
+    office = r.contacts[0].office if r.contacts and r.contacts[0].office else r.bureau
+    return f"- **{label}**：{_md(r.title)}，{_md(office)}" + (f"，电话 {phones}" if phones else "") + f"（`{r.id}`）"
+
+
+def not_found(extra: str = "") -> str:
+    return (f"没有找到与您的问题对应的人社服务事项{extra}。这可能不属于人力资源和社会保障部门的业务；"
+            f"如需帮助，请拨打人社服务热线 **{HOTLINE}**（tel:{HOTLINE}）咨询。")

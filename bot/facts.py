@@ -1,0 +1,98 @@
+"""Facts a citizen states in a turn: age, contribution years, days since founding/hiring, student, household
+registration, employment, already drawing a pension, certification done. Chinese and Arabic numerals."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUM = r"(\d{1,3}|[零〇一二两三四五六七八九十百]{1,5})"
+
+
+def cn2int(text: str) -> int | None:
+    """'62' → 62, '六十二' → 62, '十五' → 15, '一百' → 100, '两' → 2."""
+    if text.isdigit():
+        return int(text)
+    total, cur = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            cur = _DIGITS[ch]
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        elif ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+def _num(m: re.Match | None, group: int = 1) -> int | None:
+    return cn2int(m.group(group)) if m else None
+
+
+def _any(patterns: tuple[str, ...], text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
+
+
+_PROVINCES = ("海南", "湖南", "广东", "广西", "湖北", "四川", "贵州", "云南", "江西", "福建", "浙江", "江苏", "河南",
+              "河北", "山东", "山西", "陕西", "甘肃", "安徽", "黑龙江", "吉林", "辽宁", "内蒙古", "新疆", "西藏",
+              "青海", "宁夏", "重庆", "北京", "上海", "天津")
+
+
+def extract(text: str, home_province: str = "海南") -> dict:
+    """Facts found in one turn (only the ones stated)."""
+    t = re.sub(r"\s+", "", text)
+    facts: dict = {}
+    age = _num(re.search(_NUM + r"周?岁", t)) or _num(re.search(r"年满" + _NUM + r"(?!年)", t))
+    if age is not None and 0 < age < 130:
+        facts["age"] = age
+    m = re.search(r"(?:交|缴|缴费|缴纳|买|参保|交费|续)[了过满够足]?(?:了)?" + _NUM + r"个?多?年", t) \
+        or re.search(r"(?:累计|已经|已)(?:缴费|交|缴)?" + _NUM + r"个?年", t) \
+        or re.search(_NUM + r"年(?:的)?(?:社保|养老保险|保险|缴费)", t)
+    if m and cn2int(m.group(1)) is not None and cn2int(m.group(1)) < 80:
+        facts["years"] = cn2int(m.group(1))
+    d = re.search(_NUM + r"(?:多)?(?:天|日)", t)
+    mo = re.search(_NUM + r"个(?:多)?月", t)
+    if d and cn2int(d.group(1)) is not None and not re.search(r"30日内|三十日内", t[max(0, d.start() - 1): d.end() + 1]):
+        facts["days"] = cn2int(d.group(1))
+    elif mo and cn2int(mo.group(1)) is not None:
+        facts["days"] = cn2int(mo.group(1)) * 30 + (1 if "多" in mo.group(0) else 0)
+    elif "半个月" in t:
+        facts["days"] = 15
+    if _any((r"不是(在校)?学生", r"没(有)?(在)?上学", r"不上学", r"不读书", r"没读书", r"毕业了", r"已毕业", r"辍学",
+             r"非(在校)?学生"), t):
+        facts["student"] = False
+    elif _any((r"学生", r"在校", r"上学", r"读书", r"念书", r"读大学", r"读高中", r"上大学", r"上高中", r"读初中"), t):
+        facts["student"] = True
+    prov = None
+    for p in _PROVINCES:
+        if re.search(p + r"(省)?(的)?(户口|户籍|人|本地人|籍)", t):
+            prov = p
+            break
+    if prov:
+        facts["hukou"] = "本省" if prov == home_province else "外省"
+    elif _any((r"外省", r"外地户口", r"外地户籍", r"外地人", r"不是本地", r"不是本省", r"户口不在"), t):
+        facts["hukou"] = "外省"
+    elif _any((r"本省户", r"本地户", r"本地人", r"本省人", r"户口在本"), t):
+        facts["hukou"] = "本省"
+    if _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位"), t):
+        facts["employment"] = "机关事业单位"
+    elif _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里", r"单位上班", r"单位交", r"职工养老",
+               r"公司给我交", r"单位给我交"), t):
+        facts["employment"] = "企业职工"
+    elif _any((r"个体", r"做生意", r"开店", r"灵活就业", r"打零工", r"务农", r"种地", r"农民", r"没(有)?工作", r"无业",
+               r"在家", r"自由职业", r"没单位", r"没有单位"), t):
+        facts["employment"] = "个体或灵活就业"
+    if _any((r"没(有)?领", r"未领", r"还没领", r"不领", r"没在领"), t):
+        facts["drawing"] = False
+    elif _any((r"(已经|已|正在|在)(按月)?领(取)?(着)?(养老|退休|待遇)", r"领着", r"已经退休", r"已退休", r"退休了",
+               r"我领(养老金|退休金)", r"拿着(养老金|退休金)"), t):
+        facts["drawing"] = True
+    if _any((r"没(有)?(做|去|办)?(资格)?认证", r"未认证", r"还没(做|去|办)", r"忘了(做|去|办)?认证", r"错过(了)?认证",
+             r"没去认证", r"没有认证"), t):
+        facts["certified"] = False
+    elif _any((r"(已经|已)(做|办)?(了|过)?(资格)?认证", r"认证(过|好)了", r"做了认证", r"做过认证", r"认证完"), t):
+        facts["certified"] = True
+    return facts

@@ -1,0 +1,30 @@
+"""Places named in a question → the bureau (source slug) to answer from; the names are data in corpus/sources.toml."""
+
+from __future__ import annotations
+
+from corpus.sources import Source
+
+
+class Regions:
+    def __init__(self, sources: list[Source]):
+        self.sources = {s.slug: s for s in sources}
+        names = []
+        for s in sources:
+            for name in (*s.places, s.county, s.city, s.county.rstrip("县区市")):
+                if name and len(name) >= 2:
+                    names.append((name, s.slug))
+        # longest names first so 「洋浦经济开发区」 wins over shorter overlaps
+        self._names = sorted(set(names), key=lambda x: -len(x[0]))
+
+    def detect(self, text: str) -> str | None:
+        found = [slug for name, slug in self._names if name in text]
+        return found[0] if found else None
+
+    def label(self, slug: str) -> str:
+        s = self.sources[slug]
+        return s.places[0] if s.places else s.county
+
+    def province(self, slug: str | None) -> str:
+        if slug and slug in self.sources:
+            return self.sources[slug].province.rstrip("省")
+        return "海南"

@@ -1,0 +1,185 @@
+"""The dev set (`eval/data/`): load the three JSONL files, validate them against the corpus, summarise.
+
+questions.jsonl    {"id", "question", "gold": [record ids], "style", "region": slug | null}
+oos.jsonl          {"id", "question", "category"}
+eligibility.jsonl  {"id", "turns": [str, …], "rule", "verdict"}
+
+Anything wrong (bad JSON, a missing field, an empty gold, a gold id not in the corpus, a repeated id or
+question) raises `DatasetError` naming file:line, so a stale gold id is an error rather than a silent zero.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.records import Record
+
+DATA = Path(__file__).resolve().parent / "data"
+FILES = ("questions.jsonl", "oos.jsonl", "eligibility.jsonl")
+
+
+class DatasetError(Exception):
+    """A dev-set file that cannot be used as it is; the message names file:line and what to fix."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None):
+        self.path, self.line = _show(path), line
+        super().__init__(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    gold: tuple[str, ...]
+    style: str = ""
+    region: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class OosQuestion:
+    id: str
+    question: str
+    category: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class EligibilityCase:
+    id: str
+    turns: tuple[str, ...]
+    rule: str
+    verdict: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class DevSet:
+    questions: tuple[Question, ...]
+    oos: tuple[OosQuestion, ...]
+    cases: tuple[EligibilityCase, ...]
+    folder: Path
+
+
+def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[str] | None = None) -> DevSet:
+    """Read and validate the three files in `folder` against `records` (the corpus the golds point into).
+
+    `slugs`: known region slugs for questions' "region" (default: the sources present in `records`).
+    """
+    folder = Path(folder)
+    ids = {r.id for r in records}
+    slugs = slugs if slugs is not None else {r.source for r in records}
+    seen_ids: dict[str, str] = {}
+    seen_q: dict[str, str] = {}
+
+    questions = []
+    for path, n, row in _rows(folder / "questions.jsonl"):
+        _require(path, n, row, {"id": str, "question": str, "gold": list, "style": str}, optional={"region"})
+        _unique(path, n, row, seen_ids, seen_q)
+        gold = row["gold"]
+        if not gold:
+            raise DatasetError(path, f"question {row['id']!r} has an empty gold list; name at least one record id", n)
+        for g in gold:
+            if not isinstance(g, str):
+                raise DatasetError(path, f"gold ids must be strings, got {g!r}", n)
+            if g not in ids:
+                raise DatasetError(path, f"gold id {g!r} is not in the corpus ({len(ids)} records); fix the id or "
+                                         "drop it (`python -m corpus show ID` lists a record)", n)
+        if len(set(gold)) != len(gold):
+            dup = next(g for g, c in Counter(gold).items() if c > 1)
+            raise DatasetError(path, f"gold lists {dup!r} twice", n)
+        region = row.get("region")
+        if region is not None and region not in slugs:
+            raise DatasetError(path, f"region {region!r} is not a source slug; use one of "
+                                     f"{', '.join(sorted(slugs))} or null", n)
+        questions.append(Question(row["id"], row["question"], tuple(gold), row["style"], region, n))
+    if not questions:
+        raise DatasetError(folder / "questions.jsonl", "has no questions")
+
+    oos = []
+    for path, n, row in _rows(folder / "oos.jsonl"):
+        _require(path, n, row, {"id": str, "question": str, "category": str})
+        _unique(path, n, row, seen_ids, seen_q)
+        oos.append(OosQuestion(row["id"], row["question"], row["category"], n))
+
+    cases = []
+    for path, n, row in _rows(folder / "eligibility.jsonl"):
+        _require(path, n, row, {"id": str, "turns": list, "rule": str, "verdict": str})
+        _unique(path, n, row, seen_ids, None)
+        if not row["turns"] or not all(isinstance(t, str) and t.strip() for t in row["turns"]):
+            raise DatasetError(path, f"case {row['id']!r}: turns must be a non-empty list of non-empty strings", n)
+        cases.append(EligibilityCase(row["id"], tuple(row["turns"]), row["rule"], row["verdict"], n))
+
+    return DevSet(tuple(questions), tuple(oos), tuple(cases), folder)
+
+
+def summary(dev: DevSet, records: list[Record]) -> dict:
+    """Counts: questions, oos questions, eligibility cases, and gold per source and per register part
+    (a question counts once for each source and each part present among its gold records)."""
+    by_id = {r.id: r for r in records}
+    sources: Counter[str] = Counter()
+    sections: Counter[str] = Counter()
+    for q in dev.questions:
+        sources.update({by_id[g].source for g in q.gold})
+        sections.update({by_id[g].section for g in q.gold})
+    return {"n": len(dev.questions), "oos": len(dev.oos), "cases": len(dev.cases),
+            "sources": dict(sorted(sources.items())), "sections": dict(sorted(sections.items())),
+            "styles": dict(sorted(Counter(q.style for q in dev.questions).items()))}
+
+
+def _rows(path: Path):
+    """(path, line number, dict) for each non-blank line."""
+    if not path.exists():
+        raise DatasetError(path, "does not exist; the dev set needs " + ", ".join(FILES)
+                           + " (see eval/data/README.md)")
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", n) from exc
+            if not isinstance(row, dict):
+                raise DatasetError(path, f"expected a JSON object, got {type(row).__name__}", n)
+            yield path, n, row
+
+
+def _require(path: Path, n: int, row: dict, fields: dict[str, type], optional: set[str] = frozenset()) -> None:
+    missing = [f for f in fields if f not in row]
+    if missing:
+        raise DatasetError(path, f"missing field(s) {', '.join(missing)}; each line needs "
+                                 f"{', '.join(list(fields) + sorted(optional))}", n)
+    for name, kind in fields.items():
+        if not isinstance(row[name], kind):
+            raise DatasetError(path, f"field {name!r} should be a {kind.__name__}, got {row[name]!r}", n)
+    for name in ("id", "question"):
+        if name in fields and not row[name].strip():
+            raise DatasetError(path, f"field {name!r} is empty", n)
+
+
+def _unique(path: Path, n: int, row: dict, seen_ids: dict[str, str], seen_q: dict[str, str] | None) -> None:
+    """Ids are unique across all three files; questions are unique across questions and oos (after
+    collapsing whitespace)."""
+    here = f"{path.name}:{n}"
+    if row["id"] in seen_ids:
+        raise DatasetError(path, f"id {row['id']!r} repeats {seen_ids[row['id']]}", n)
+    seen_ids[row["id"]] = here
+    if seen_q is not None:
+        key = re.sub(r"\s+", "", row["question"])
+        if key in seen_q:
+            raise DatasetError(path, f"question {row['question']!r} repeats {seen_q[key]}; drop one", n)
+        seen_q[key] = here
+
+
+def _show(path: Path | str) -> str:
+    """The path relative to the working directory when it lies under it (shorter messages)."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

@@ -1,0 +1,65 @@
+"""python -m index build [--encoder use|st:PATH] | search "问题"|- [--k 10] [--method …] [--source S] [--section X] [--json]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from index.errors import IndexError_
+from index.hybrid import METHODS
+from index.store import build, default_folder, open_index
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False))
+        return
+    for n, h in enumerate(hits, 1):
+        conf = f" conf {h.confidence:.2f}" if h.confidence is not None else ""
+        print(f"{n:>2}. {h.score:7.3f}{conf}  {h.id:<24} {h.record.title[:40]}  {'、'.join(h.record.phones[:2])}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m index", description="Build and query the hybrid index.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="index corpus/records.jsonl into a folder")
+    b.add_argument("--encoder", default="use", help="use (bundled, default) or st:PATH_OR_NAME")
+    b.add_argument("--out", help="index folder (default index/store/seed)")
+    s = sub.add_parser("search", help="search; use - to read one question per line from stdin")
+    s.add_argument("question")
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--method", choices=METHODS, default="hybrid")
+    s.add_argument("--source", help="restrict to a bureau slug (yazhou, dingan, yangpu, hongjiang, lingao)")
+    s.add_argument("--section", choices=["service", "duty", "boundary", "supervision"])
+    s.add_argument("--encoder", default="use")
+    s.add_argument("--index", help="index folder (default index/store/seed)")
+    s.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "build":
+            build(folder=args.out or default_folder(args.encoder), encoder=args.encoder,
+                  log=lambda m: print(m, file=sys.stderr))
+            return 0
+        idx = open_index(args.index, encoder=args.encoder)
+        if args.source and args.source not in set(idx._sources.tolist()):
+            print(f"error: unknown source {args.source!r}; known: {', '.join(sorted(set(idx._sources.tolist())))}",
+                  file=sys.stderr)
+            return 2
+        questions = (line.strip() for line in sys.stdin) if args.question == "-" else [args.question]
+        for q in questions:
+            if not q:
+                if args.question == "-":
+                    print("[]")
+                continue
+            hits = idx.search(q, k=args.k, method=args.method, source=args.source, section=args.section)
+            _print_hits(hits, args.json or args.question == "-")
+            sys.stdout.flush()
+    except (IndexError_, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

