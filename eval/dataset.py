@@ -20,13 +20,14 @@ from corpus.records import Record
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = ("questions.jsonl", "oos.jsonl", "eligibility.jsonl")
+VERDICTS = ("eligible", "ineligible", "need_info")
 
 
 class DatasetError(Exception):
     """A dev-set file that cannot be used as it is; the message names file:line and what to fix."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None):
-        self.path, self.line = _show(path), line
+        self.path, self.line = display_path(path), line
         super().__init__(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
 
 
@@ -71,7 +72,8 @@ def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[st
     `slugs`: known region slugs for questions' "region" (default: the sources present in `records`).
     """
     folder = Path(folder)
-    ids = {r.id for r in records}
+    by_source = {r.id: r.source for r in records}
+    ids = set(by_source)
     slugs = slugs if slugs is not None else {r.source for r in records}
     seen_ids: dict[str, str] = {}
     seen_q: dict[str, str] = {}
@@ -96,6 +98,10 @@ def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[st
         if region is not None and region not in slugs:
             raise DatasetError(path, f"region {region!r} is not a source slug; use one of "
                                      f"{', '.join(sorted(slugs))} or null", n)
+        elsewhere = [g for g in gold if region is not None and by_source[g] != region]
+        if elsewhere:
+            raise DatasetError(path, f"region is {region!r} but gold {elsewhere[0]!r} is another bureau's record; "
+                                     "a question naming a place has only that place's records as gold", n)
         questions.append(Question(row["id"], row["question"], tuple(gold), row["style"], region, n))
     if not questions:
         raise DatasetError(folder / "questions.jsonl", "has no questions")
@@ -110,6 +116,8 @@ def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[st
     for path, n, row in _rows(folder / "eligibility.jsonl"):
         _require(path, n, row, {"id": str, "turns": list, "rule": str, "verdict": str})
         _unique(path, n, row, seen_ids, None)
+        if row["verdict"] not in VERDICTS:
+            raise DatasetError(path, f"verdict {row['verdict']!r} is not one of {', '.join(VERDICTS)}", n)
         if not row["turns"] or not all(isinstance(t, str) and t.strip() for t in row["turns"]):
             raise DatasetError(path, f"case {row['id']!r}: turns must be a non-empty list of non-empty strings", n)
         cases.append(EligibilityCase(row["id"], tuple(row["turns"]), row["rule"], row["verdict"], n))
@@ -176,7 +184,7 @@ def _unique(path: Path, n: int, row: dict, seen_ids: dict[str, str], seen_q: dic
         seen_q[key] = here
 
 
-def _show(path: Path | str) -> str:
+def display_path(path: Path | str) -> str:
     """The path relative to the working directory when it lies under it (shorter messages)."""
     p = Path(path)
     try:

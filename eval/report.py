@@ -7,12 +7,13 @@ from pathlib import Path
 
 from corpus.records import SECTION_NAMES, Record
 from eval import metrics as m
-from eval.dataset import DevSet
+from eval.dataset import DevSet, display_path
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 PLOT_METRICS = ("top1", "recall@3", "recall@5", "mrr@10")
 TABLE_METRICS = ("top1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 WORST = 15
+TITLE = 30  # characters of a record title shown in the misses table (duty titles are whole paragraphs)
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei")
 
 
@@ -30,7 +31,7 @@ def write_report(res: dict, outcomes: Sequence, dev: DevSet, records: list[Recor
 def markdown(res: dict, outcomes: Sequence, dev: DevSet, by_id: dict[str, Record]) -> str:
     d, methods = res["dataset"], res["methods"]
     out = ["# 社保问答 evaluation: latest run", "",
-           f"Dev set `{dev.folder.name}/`: {d['n']} questions, {d['oos']} out-of-scope questions, "
+           f"Dev set `{display_path(dev.folder)}/`: {d['n']} questions, {d['oos']} out-of-scope questions, "
            f"{d['cases']} eligibility cases. Written by `python -m eval run`; Recall@k is the fraction of "
            "questions with any gold record in the top k.", "", "## Retrieval", ""]
     out += _table(["method", *TABLE_METRICS], [[n, *(_f(s[k]) for k in TABLE_METRICS)] for n, s in methods.items()])
@@ -43,6 +44,7 @@ def markdown(res: dict, outcomes: Sequence, dev: DevSet, by_id: dict[str, Record
         out += _table(["precision", "recall", "in-scope false rejection", "oos questions", "in-scope questions"],
                       [[_f(o["precision"]), _f(o["recall"]), _f(o["false_rejection"]), str(o["n_oos"]),
                         str(o["n_in"])]])
+        out += _oos_mistakes(next(x for x in outcomes if x.oos_flags), dev)
     out += ["", "## Eligibility rules", ""] + _rules(res["rules"], outcomes, dev)
     for key, title, names in (("sections", "By register part", SECTION_NAMES), ("sources", "By bureau", {})):
         out += ["", f"## {title} (top1 / recall@5)", ""]
@@ -77,6 +79,17 @@ def _misses(o, dev: DevSet, by_id: dict[str, Record]) -> list[str]:
     return _table(["id", "question", "gold", "gold rank", "returned instead (top 3)"], rows)
 
 
+def _oos_mistakes(o, dev: DevSet) -> list[str]:
+    """The first WORST in-scope questions refused, and out-of-scope questions answered."""
+    refused = [[q.id, q.question, "refused an in-scope question"] for q, f in zip(dev.questions, o.in_flags) if f]
+    answered = [[q.id, q.question, f"answered ({q.category})"] for q, f in zip(dev.oos, o.oos_flags) if not f]
+    rows = refused[:WORST] + answered[:WORST]
+    if not rows:
+        return []
+    return ["", f"Mistakes ({len(refused)} refused, {len(answered)} answered; at most {WORST} of each shown):", ""] \
+        + _table(["id", "question", "mistake"], rows)
+
+
 def _rules(rules: dict, outcomes: Sequence, dev: DevSet) -> list[str]:
     if rules.get("accuracy") is None:
         return [f"Not measured ({rules['n']} cases): no method that judges rules (the bot) was run."]
@@ -104,12 +117,12 @@ def plot(res: dict, path: Path) -> Path:
         bars = ax.bar(xs, values, width, label=name)
         ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=1)
     ax.set_xticks(range(len(PLOT_METRICS)), PLOT_METRICS)
-    ax.set_ylim(0, 1.08)
+    ax.set_ylim(0, 1.15)
     ax.set_ylabel("score")
     title = f"{res['dataset']['n']} dev questions"
     ax.set_title(f"社保问答 检索评测 ({title})" if font else f"shebao-qa retrieval ({title})",
                  fontfamily=font or "sans-serif")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", ncols=len(names), fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, format="png")
@@ -126,7 +139,9 @@ def cjk_font() -> str | None:
 
 def _label(record_id: str, by_id: dict[str, Record]) -> str:
     r = by_id.get(record_id)
-    return f"{record_id} {r.title}" if r else record_id
+    if r is None:
+        return record_id
+    return f"{record_id} {r.title if len(r.title) <= TITLE else r.title[:TITLE - 1] + '…'}"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:

@@ -108,7 +108,7 @@ def collect(method, dev: DevSet) -> Outcome:
         out.seconds.append(time.perf_counter() - t)
         out.ranked.append(list(a.ids))
         out.in_flags.append(a.out_of_scope)
-    if out.in_flags and out.in_flags[0] is not None:
+    if any(f is not None for f in out.in_flags):  # the method flags out-of-scope questions: ask those too
         for q in dev.oos:
             t = time.perf_counter()
             out.oos_flags.append(method.ask(q.question).out_of_scope)

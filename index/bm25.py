@@ -52,7 +52,7 @@ class SparseBM25:
         for j, c in df.items():
             dfa[j] = c
         idf = np.log(n - dfa + 0.5) - np.log(dfa + 0.5)
-        floor = self.epsilon * idf.mean() if len(idf) else 0.0
+        floor = max(self.epsilon * idf.mean(), 1e-3) if len(idf) else 0.0  # never negative
         idf[idf < 0] = floor
         avgdl = lengths.mean() if n else 1.0
         rows_a, tf_a = np.asarray(rows), np.asarray(tfs, dtype=np.float64)

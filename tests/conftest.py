@@ -12,3 +12,16 @@ def parsed():
 @pytest.fixture(scope="session")
 def by_id(parsed):
     return {r.id: r for r in parsed[0]}
+
+
+@pytest.fixture(scope="session")
+def seed_index():
+    """The real seed index with the bundled USE encoder (built once if missing or stale)."""
+    from index.store import open_index
+    return open_index()
+
+
+@pytest.fixture(scope="session")
+def bot(seed_index):
+    from bot import Bot
+    return Bot(seed_index)

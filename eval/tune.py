@@ -1,0 +1,106 @@
+"""Tunes the fusion (BM25 field weights, FusionConfig) on the dev set only, and calibrates the confidence
+on dev in-scope vs out-of-scope questions. Prints the best settings; the defaults in index/ are set from it.
+
+python -m eval tune [--quick]"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from index.bm25 import SparseBM25
+from index.fusion import FusionConfig
+from index.hybrid import record_fields
+from index.store import open_index
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _load(name):
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def dense_matrix(idx, questions: list[str]) -> np.ndarray:
+    qv = np.vstack([idx.encode_query(q) for q in questions])
+    sims = qv @ idx.vectors.vectors.T
+    starts = np.flatnonzero(np.r_[True, np.diff(idx.view_record) != 0])
+    return np.maximum.reduceat(sims, starts, axis=1)
+
+
+def bm25_matrix(idx, fields, questions, weights, k1, b) -> np.ndarray:
+    bm = SparseBM25(k1=k1, b=b, weights=weights).index(fields)
+    return np.vstack([bm.scores(idx.tokenizer.query(q)) for q in questions])
+
+
+def fused(B, D, cfg: FusionConfig, prior: np.ndarray) -> np.ndarray:
+    s = np.where(B > 0, B / (B + cfg.bm25_half), 0.0)
+    d = np.clip((D - cfg.dense_floor) / (1 - cfg.dense_floor), 0, None)
+    return cfg.w_sparse * s + cfg.w_dense * d + prior
+
+
+def score(S, gold_mask) -> tuple[float, float]:
+    order = np.argsort(-S, axis=1, kind="stable")[:, :10]
+    rel = np.take_along_axis(gold_mask, order, axis=1)
+    top1 = rel[:, 0].mean()
+    first = np.where(rel.any(axis=1), rel.argmax(axis=1) + 1, 0)
+    mrr = np.where(first > 0, 1.0 / np.maximum(first, 1), 0).mean()
+    return float(top1), float(mrr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    quick = "--quick" in (argv or [])
+    idx = open_index()
+    qs = _load("questions.jsonl")
+    oos = _load("oos.jsonl")
+    pos = {r.id: i for i, r in enumerate(idx.records)}
+    gold = np.zeros((len(qs), len(idx.records)), dtype=bool)
+    for n, q in enumerate(qs):
+        for g in q["gold"]:
+            gold[n, pos[g]] = True
+    texts = [q["question"] for q in qs]
+    D = dense_matrix(idx, texts)
+    Do = dense_matrix(idx, [q["question"] for q in oos])
+    fields = [record_fields(r, idx.tokenizer) for r in idx.records]
+    sections = np.array([r.section for r in idx.records])
+    print(f"dense only: top1={score(D, gold)[0]:.3f}")
+    best = None
+    title_w = [1.0, 2.0, 3.0, 5.0] if not quick else [3.0]
+    for tw, cw, pw, lw, b in itertools.product(title_w, [0.3, 1.0], [1.0, 3.0], [0.0, 1.0, 2.0], [0.75]):
+        weights = {"title": tw, "body": 1.0, "title_chars": cw, "place": pw, "labels": lw}
+        B = bm25_matrix(idx, fields, texts, weights, 1.2, b)
+        base = score(B, gold)
+        for wd, half, floor, duty_p in itertools.product([0.3, 0.4, 0.5, 0.6, 0.7], [3.0, 6.0, 10.0, 20.0],
+                                                         [0.0, 0.2, 0.3], [0.0, -0.03, -0.06]):
+            cfg = FusionConfig(w_sparse=1 - wd, w_dense=wd, bm25_half=half, dense_floor=floor,
+                               section_prior={"duty": duty_p} if duty_p else {})
+            prior = np.array([cfg.section_prior.get(s, 0.0) for s in sections])
+            t1, mrr = score(fused(B, D, cfg, prior), gold)
+            key = t1 + 0.5 * mrr
+            if best is None or key > best[0]:
+                best = (key, t1, mrr, weights, b, cfg, base)
+    _, t1, mrr, weights, b, cfg, base = best
+    print(f"best hybrid: top1={t1:.3f} mrr={mrr:.3f} (bm25 alone with these weights: top1={base[0]:.3f})")
+    print(f"weights={weights} b={b} fusion={cfg}")
+    # calibrate: top fused score of in-scope (correct top) vs out-of-scope questions
+    B = bm25_matrix(idx, fields, texts, weights, 1.2, b)
+    Bo = bm25_matrix(idx, fields, [q["question"] for q in oos], weights, 1.2, b)
+    prior = np.array([cfg.section_prior.get(s, 0.0) for s in sections])
+    tin = fused(B, D, cfg, prior).max(axis=1)
+    tout = fused(Bo, Do, cfg, prior).max(axis=1)
+    best_t = max(np.unique(np.r_[tin, tout]), key=lambda t: ((tout < t).mean() * 0.5 + (tin >= t).mean()) if
+                 (tin < t).mean() <= 0.03 else -1)
+    print(f"in-scope top score: p5={np.percentile(tin, 5):.3f} median={np.median(tin):.3f}; "
+          f"out-of-scope: median={np.median(tout):.3f} p95={np.percentile(tout, 95):.3f}")
+    print(f"threshold {best_t:.3f}: oos caught {(tout < best_t).mean():.3f}, in-scope refused {(tin < best_t).mean():.3f}")
+    print(json.dumps({"weights": weights, "b": b, "fusion": replace(cfg, conf_mid=float(best_t)).to_dict()},
+                     ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

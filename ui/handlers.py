@@ -1,0 +1,253 @@
+"""What each control of the app does: plain methods on `Handlers`, callable from tests without a browser.
+
+Every handler is wrapped by `guarded`: an exception is logged with its traceback and the person sees a
+friendly message with the 12333 hotline instead. Whatever a citizen typed is shown escaped (`escape_md`),
+and everything we render has its angle brackets escaped (`inert`), so no text becomes live HTML.
+"""
+
+import functools
+import html
+import logging
+import re
+from typing import NamedTuple
+
+import gradio as gr
+
+from bot import Session
+from bot.cards import HOTLINE, card, source_line
+from bot.text import clean, escape_md, mask
+from corpus.records import SECTION_NAMES
+from ui.feedback import FeedbackStore
+
+log = logging.getLogger("shebao.ui")
+
+ALL = "全部"
+OOPS = (f"抱歉，系统暂时出了点问题，请稍后再试；也可以拨打人社服务热线 **{HOTLINE}**"
+        f"（[{HOTLINE}](tel:{HOTLINE})）咨询。")
+VERDICT_LABEL = {"eligible": "✅ 符合条件", "ineligible": "❌ 不符合条件", "need_info": "❔ 还需要了解"}
+LOOKUP_HEADERS = ["编号", "事项", "单位", "承办机构", "电话", "相关度"]
+YES_NO = ("是", "否")
+UNKNOWN = "不清楚"
+_FIELD_NAMES = {"age": "年龄", "years": "累计缴费年限", "days": "天数"}
+
+
+class ChatView(NamedTuple):
+    """The chat tab's outputs, in the order the app wires them."""
+
+    history: list
+    session: Session
+    region: str
+    clarify: str
+    box: str
+    turn: dict | None
+    status: str
+
+
+class LookupView(NamedTuple):
+    rows: list
+    record: str
+    plain: str
+
+
+def guarded(fallback):
+    """Run the handler; on any exception log the traceback and return `fallback(*args)` instead.
+    `gr.Error` is meant for the person (a bad API argument) and passes through."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kw):
+            try:
+                return fn(*args, **kw)
+            except gr.Error:
+                raise
+            except Exception:
+                log.exception("handler %s failed", fn.__name__)
+                return fallback(*args, **kw)
+        return inner
+    return wrap
+
+
+def inert(markdown: str) -> str:
+    """Our markdown with every `<` escaped: no element in it can become live HTML (blockquote `>` stays)."""
+    return markdown.replace("<", "&lt;")
+
+
+def plain(markdown: str) -> str:
+    """Markdown → text a clerk can paste into a chat or an SMS: links become their text, marks are dropped."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"^#{1,6}\s*", "", text, flags=re.M)
+    text = re.sub(r"^>\s?", "", text, flags=re.M)
+    text = html.unescape(text.replace("**", "").replace("`", ""))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def facts_from_form(age=None, years=None, student=None, hukou=None, employment=None, drawing=None,
+                    days=None, certified=None) -> dict:
+    """The self-check form's fields → the rule engine's facts; an empty or 「不清楚」 field is left out."""
+    facts: dict = {}
+    for key, value in (("age", age), ("years", years), ("days", days)):
+        if value is not None and value != "":
+            number = int(float(value))
+            if number < 0:
+                raise ValueError(f"{_FIELD_NAMES[key]}不能是负数，请重新填写。")
+            facts[key] = number
+    for key, value in (("student", student), ("drawing", drawing), ("certified", certified)):
+        if value in YES_NO:
+            facts[key] = value == "是"
+    if hukou in ("本省", "外省"):
+        facts["hukou"] = hukou
+    if employment in ("机关事业单位", "企业职工", "个体或灵活就业"):
+        facts["employment"] = employment
+    return facts
+
+
+class Handlers:
+    def __init__(self, bot, feedback: FeedbackStore | None = None):
+        self.bot = bot
+        self.feedback = feedback if feedback is not None else FeedbackStore()
+        self.sources = bot.regions.sources          # slug → corpus.sources.Source, manifest order
+
+    # -- choices ----------------------------------------------------------------------------------
+    def region_choices(self) -> list[tuple[str, str]]:
+        return [(ALL, ALL)] + [(f"{self.bot.regions.label(s)}｜{src.bureau}", s) for s, src in self.sources.items()]
+
+    @staticmethod
+    def section_choices() -> list[tuple[str, str]]:
+        return [(ALL, ALL)] + [(name, key) for key, name in SECTION_NAMES.items()]
+
+    def _source(self, value: str | None) -> str | None:
+        if value in (None, "", ALL, "all"):
+            return None
+        if value not in self.sources:
+            raise gr.Error(f"source={value!r} 不是已收录的单位；请用 {'、'.join(self.sources)} 之一，留空表示全部。")
+        return value
+
+    @staticmethod
+    def _section(value: str | None) -> str | None:
+        if value in (None, "", ALL, "all"):
+            return None
+        if value not in SECTION_NAMES:
+            raise gr.Error(f"section={value!r} 不是登记表的部分；请用 {'、'.join(SECTION_NAMES)} 之一，留空表示全部。")
+        return value
+
+    # -- 市民咨询 ---------------------------------------------------------------------------------
+    def _chat_oops(self, question, history=None, session=None, region=ALL, turn=None) -> ChatView:
+        history = list(history or [])
+        shown = escape_md(clean(question)[0]) or "…"
+        history += [{"role": "user", "content": shown}, {"role": "assistant", "content": OOPS}]
+        return ChatView(history, session if session is not None else Session(), region or ALL, "", "", turn, "")
+
+    @guarded(_chat_oops)
+    def chat(self, question: str, history: list | None = None, session: Session | None = None,
+             region: str | None = ALL, turn: dict | None = None) -> ChatView:
+        """One citizen turn: the question (shown escaped) and the bot's answer card appended to the history;
+        the region the bot settled on goes back to the selector; the clarifying question, if any, shown apart."""
+        history = list(history or [])
+        session = session if session is not None else Session()
+        text, cut = clean(question)
+        if not text:
+            return ChatView(history, session, region or ALL, "", "", turn, "请先输入您的问题。")
+        ans = self.bot.answer(question, session, region=self._source(region))
+        history += [{"role": "user", "content": escape_md(text) + ("……" if cut else "")},
+                    {"role": "assistant", "content": inert(ans.answer)}]
+        clarify = ""
+        if ans.clarify:
+            clarify = f"**请补充**：{inert(ans.clarify)} 可以在上方「地区」中选择，也可以直接回复地名。"
+        turn = {"question": text, "record": ans.cited[0] if ans.cited else None, "region": ans.region,
+                "clarify": bool(ans.clarify), "rated": False}
+        return ChatView(history, session, ans.region or ALL, clarify, "", turn, "")
+
+    @guarded(_chat_oops)
+    def pick_region(self, region: str, history: list | None = None, session: Session | None = None,
+                    turn: dict | None = None) -> ChatView:
+        """The citizen chose a region: remember it; if the bot had asked where, answer that question again."""
+        session = session if session is not None else Session()
+        session.region = self._source(region)
+        if turn and turn.get("clarify") and session.region:
+            return self.chat(turn["question"], history, session, region, turn)
+        return ChatView(list(history or []), session, region or ALL, "", "", turn, "")
+
+    def new_chat(self) -> ChatView:
+        return ChatView([], Session(), ALL, "", "", None, "")
+
+    def _rate(self, turn: dict | None, verdict: str) -> tuple[str, dict | None]:
+        if not turn:
+            return "请先提问，再评价回答。", turn
+        if turn.get("rated"):
+            return "这条回答您已经评价过了，谢谢！", turn
+        self.feedback.add(turn["question"], turn.get("record"), verdict, turn.get("region"))
+        log.info("feedback %s q=%r record=%s", verdict, mask(turn["question"]), turn.get("record"))
+        return "已记录您的评价，谢谢！我们会据此改进回答。", {**turn, "rated": True}
+
+    def _rate_oops(self, turn=None) -> tuple[str, dict | None]:
+        return "抱歉，评价没有保存成功，请稍后再试。", turn
+
+    @guarded(_rate_oops)
+    def helpful(self, turn: dict | None) -> tuple[str, dict | None]:
+        return self._rate(turn, "helpful")
+
+    @guarded(_rate_oops)
+    def unhelpful(self, turn: dict | None) -> tuple[str, dict | None]:
+        return self._rate(turn, "unhelpful")
+
+    # -- API: /ask --------------------------------------------------------------------------------
+    @guarded(lambda self, question="", region="": OOPS)
+    def ask(self, question: str, region: str = "") -> str:
+        """One question, no dialogue: the answer as markdown (register record, office, tap-to-call phones,
+        source). region: a bureau slug (yazhou, dingan, yangpu, hongjiang, lingao) or empty for all."""
+        return inert(self.bot.answer(question, Session(), region=self._source(region)).answer)
+
+    # -- 窗口查询 / API: /lookup -------------------------------------------------------------------
+    @guarded(lambda self, query="", source="", section="": [])
+    def lookup(self, query: str, source: str = "", section: str = "") -> list[list]:
+        """Staff lookup: rows of [id, title, bureau, office, phones, score], best first. source: a bureau slug
+        or empty; section: service, duty, boundary, supervision or empty."""
+        rows = []
+        for h in self.bot.lookup(query, source=self._source(source), section=self._section(section)):
+            r = h.record
+            offices = "、".join(c.office for c in r.contacts if c.office) or "、".join(r.offices) or r.bureau
+            rows.append([r.id, r.title, r.bureau, offices, "、".join(r.phones), round(float(h.score), 3)])
+        return rows
+
+    @guarded(lambda self, record_id=None: (OOPS, ""))
+    def record(self, record_id: str | None) -> tuple[str, str]:
+        """One record in full (its card ends with the provenance: register part, file and lines) and a plain
+        answer text to copy."""
+        r = self.bot.index.get(record_id) if record_id else None
+        if r is None:
+            return "请选择一条记录。", ""
+        md = card(r)
+        where = f"第{r.serial}项" if r.serial else ""
+        to_copy = plain(md.replace(source_line(r), f"依据：{r.bureau}《{SECTION_NAMES[r.section]}》{where}"))
+        return inert(md), "您好！" + to_copy
+
+    @guarded(lambda self, query="", source=ALL, section=ALL: LookupView([], OOPS, ""))
+    def search(self, query: str, source: str = ALL, section: str = ALL) -> LookupView:
+        rows = self.lookup(query, source, section)
+        if not rows:
+            return LookupView([], "没有找到相关记录。请换个说法，或把筛选条件改为「全部」。", "")
+        return LookupView(rows, *self.record(rows[0][0]))
+
+    def pick(self, evt: gr.SelectData) -> tuple[str, str]:
+        """A click on a results row: show that row's record."""
+        return self.record((evt.row_value or [None])[0])
+
+    # -- 资格自测 ---------------------------------------------------------------------------------
+    @guarded(lambda self, *a, **k: OOPS)
+    def check(self, age=None, years=None, student=None, hukou=None, employment=None, drawing=None,
+              days=None, certified=None) -> str:
+        """The self-check form: every rule's verdict and reason, with what is still needed and the record cited."""
+        try:
+            facts = facts_from_form(age, years, student, hukou, employment, drawing, days, certified)
+        except ValueError as exc:
+            return f"⚠️ {exc}"
+        out = []
+        for v in self.bot.check(facts):
+            block = [f"#### {VERDICT_LABEL[v.verdict]} · {v.name}", v.reason]
+            if v.verdict == "need_info" and v.asks:
+                block.append("还需要了解：\n" + "\n".join(f"- {a}" for a in v.asks))
+            r = self.bot.index.get(v.source)
+            cited = f"{r.bureau}「{r.title}」" if r else ""
+            block.append(f"依据：{cited}（记录 `{v.source}`）")
+            out.append("\n\n".join(block))
+        return inert("\n\n---\n\n".join(out) or "目前没有可判断的规则。")
