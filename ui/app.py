@@ -48,9 +48,9 @@ def build_app(bot, feedback: FeedbackStore | None = None) -> gr.Blocks:
                     send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
                 gr.Examples(EXAMPLES, inputs=box, label="示例问题（点击填入）")
                 with gr.Row():
-                    good = gr.Button("👍 有帮助", size="sm")
-                    bad = gr.Button("👎 没帮助", size="sm")
-                    new = gr.Button("🔄 新的咨询", size="sm")
+                    good = gr.Button("有帮助", size="sm")
+                    bad = gr.Button("没帮助", size="sm")
+                    new = gr.Button("新的咨询", size="sm")
                 status = gr.Markdown()
                 session, turn = gr.State(None), gr.State(None)
 

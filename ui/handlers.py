@@ -24,7 +24,7 @@ log = logging.getLogger("shebao.ui")
 ALL = "全部"
 OOPS = (f"抱歉，系统暂时出了点问题，请稍后再试；也可以拨打人社服务热线 **{HOTLINE}**"
         f"（[{HOTLINE}](tel:{HOTLINE})）咨询。")
-VERDICT_LABEL = {"eligible": "✅ 符合条件", "ineligible": "❌ 不符合条件", "need_info": "❔ 还需要了解"}
+VERDICT_LABEL = {"eligible": "【符合条件】", "ineligible": "【不符合条件】", "need_info": "【还需要了解】"}
 LOOKUP_HEADERS = ["编号", "事项", "单位", "承办机构", "电话", "相关度"]
 YES_NO = ("是", "否")
 UNKNOWN = "不清楚"
@@ -240,10 +240,10 @@ class Handlers:
         try:
             facts = facts_from_form(age, years, student, hukou, employment, drawing, days, certified)
         except ValueError as exc:
-            return f"⚠️ {exc}"
+            return f"**请检查**：{exc}"
         out = []
         for v in self.bot.check(facts):
-            block = [f"#### {VERDICT_LABEL[v.verdict]} · {v.name}", v.reason]
+            block = [f"#### {VERDICT_LABEL[v.verdict]}{v.name}", v.reason]
             if v.verdict == "need_info" and v.asks:
                 block.append("还需要了解：\n" + "\n".join(f"- {a}" for a in v.asks))
             r = self.bot.index.get(v.source)

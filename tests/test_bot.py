@@ -1,0 +1,172 @@
+import json
+import logging
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import Session
+from bot.facts import cn2int, extract
+from bot.rules import evaluate, load_rules
+from bot.text import clean, mask
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = {r.id: r for r in load_rules()}
+
+
+def verdict(rule, **facts):
+    return evaluate(RULES[rule], facts).verdict
+
+
+# -- rules at their boundaries --------------------------------------------------------------------
+def test_enrolment_boundaries():
+    ok = dict(hukou="本省", student=False, employment="个体或灵活就业", drawing=False)
+    assert verdict("resident_pension_enrol", age=16, **ok) == "eligible"
+    assert verdict("resident_pension_enrol", age=15, **ok) == "ineligible"
+    assert verdict("resident_pension_enrol", age=20, **ok | {"student": True}) == "ineligible"
+    assert verdict("resident_pension_enrol", age=30, **ok | {"hukou": "外省"}) == "ineligible"
+    assert verdict("resident_pension_enrol", age=30, **ok | {"employment": "机关事业单位"}) == "ineligible"
+    assert verdict("resident_pension_enrol", age=50, **ok | {"drawing": True}) == "ineligible"
+    v = evaluate(RULES["resident_pension_enrol"], {"age": 30})
+    assert v.verdict == "need_info" and v.missing == ("hukou", "student", "employment", "drawing")
+
+
+def test_monthly_pension_boundaries():
+    assert verdict("resident_pension_monthly", age=60, years=15) == "eligible"
+    assert verdict("resident_pension_monthly", age=59, years=15) == "ineligible"
+    assert verdict("resident_pension_monthly", age=60, years=14) == "ineligible"
+    short = evaluate(RULES["resident_pension_monthly"], {"age": 61, "years": 8})
+    assert "补缴不足的7年" in short.reason and "不给予缴费补贴" in short.reason
+    drawing = evaluate(RULES["resident_pension_monthly"], {"age": 65, "years": 10, "drawing": True})
+    assert "不得再补缴" in drawing.reason
+    assert evaluate(RULES["resident_pension_monthly"], {}).missing == ("age", "years")
+
+
+def test_employer_and_certification_rules():
+    assert verdict("employer_registration", days=30) == "eligible"
+    assert verdict("employer_registration", days=31) == "ineligible"
+    assert verdict("pension_certification", certified=False) == "ineligible"
+    assert verdict("pension_certification") == "need_info"
+    assert {r.sources[0] for r in RULES.values()} == {"yazhou-service-16", "yazhou-service-10",
+                                                      "yazhou-service-8", "yazhou-service-9"}
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("我今年61岁", {"age": 61}), ("六十二周岁，缴费十五年", {"age": 62, "years": 15}), ("交了8年", {"years": 8}),
+    ("我是在校学生", {"student": True}), ("我不是学生，海南户口", {"student": False, "hukou": "本省"}),
+    ("湖南户口", {"hukou": "外省"}), ("公司成立20天了", {"days": 20}), ("我在事业单位上班", {"employment": "机关事业单位"}),
+    ("我领退休金，今年还没做资格认证", {"drawing": True, "certified": False}),
+])
+def test_fact_extraction(text, facts):
+    assert extract(text) == facts
+
+
+def test_chinese_numerals():
+    assert [cn2int(x) for x in ("十五", "六十二", "二十", "两", "一百", "15")] == [15, 62, 20, 2, 100, 15]
+
+
+# -- dialogue -------------------------------------------------------------------------------------
+def test_three_turn_dialogue_ends_eligible(bot):
+    s = Session()
+    a1 = bot.answer("我能按月领城乡居民养老金吗", s)
+    assert a1.eligibility[0].rule == "resident_pension_monthly" and a1.eligibility[0].verdict == "need_info"
+    assert a1.eligibility[0].missing == ("age", "years")
+    a2 = bot.answer("我今年61岁", s)
+    assert a2.eligibility[0].verdict == "need_info" and a2.eligibility[0].missing == ("years",)
+    a3 = bot.answer("交了15年", s)
+    assert a3.eligibility[0].verdict == "eligible" and not a3.out_of_scope
+    assert a3.to_dict()["eligibility"][0]["source"] == "yazhou-service-16"
+
+
+def test_general_rule_question_states_the_rule(bot):
+    a = bot.answer("要交够多少年才能领养老金？", Session())
+    v = [e for e in a.eligibility if e.rule == "resident_pension_monthly"][0]
+    assert v.verdict == "need_info" and "满15年" in a.answer
+
+
+# -- regions --------------------------------------------------------------------------------------
+def test_region_detection_restricts_and_is_remembered(bot):
+    s = Session()
+    a = bot.answer("定安劳动用工备案找谁", s)
+    assert a.region == "dingan" and a.hits[0].id == "dingan-service-7" and all(h.record.source == "dingan" for h in a.hits)
+    b = bot.answer("劳动保障违法行为怎么投诉", s)
+    assert b.region == "dingan" and b.hits[0].record.source == "dingan"
+    assert bot.answer("干冲镇的社保咨询电话", Session()).region == "yangpu"
+
+
+def test_same_service_in_several_regions_asks_where(bot):
+    a = bot.answer("受理劳动保障违法行为的举报投诉", Session())
+    assert a.clarify and "哪个地区" in a.clarify
+    assert {"dingan", "hongjiang"} <= {h.record.source for h in a.hits[:3]}
+    assert "0898-63827235" in a.answer and "0745-7637333" in a.answer
+
+
+# -- out of scope ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("q", ["护照过期了怎么续签", "驾驶证到期换证去哪", "asdfghjkl", "今天天气怎么样"])
+def test_out_of_scope(bot, q):
+    a = bot.answer(q, Session())
+    assert a.out_of_scope and "没有找到" in a.answer and "12333" in a.answer
+
+
+# -- answer cards ---------------------------------------------------------------------------------
+def test_service_card(bot):
+    a = bot.answer("灵活就业怎么参保？", Session())
+    assert a.hits[0].id == "yazhou-service-7"
+    for field in ("**事项**", "办理条件", "三亚市崖州区人力资源和社会保障管理中心", "(tel:089888841728)", "来源：",
+                  "yazhou-service-7"):
+        assert field in a.answer
+
+
+def test_duty_boundary_and_supervision_cards():
+    from bot.cards import card
+    from corpus.records import load_records
+    recs = {r.id: r for r in load_records(ROOT / "corpus" / "records.jsonl")}
+    duty = [r for r in recs.values() if r.source == "dingan" and any("社会保障卡" in i.text for i in r.items)][0]
+    assert "实际由县社保局承担" in card(duty)
+    b = card(recs["dingan-boundary-1"])
+    assert "**县人社局**" in b and "**相关依据**" in b and "**案例**" in b
+    s = card(recs["yangpu-supervision-3"])
+    assert "每年3-6月" in s and "未通过或违规的处理" in s
+
+
+def test_every_phone_in_an_answer_belongs_to_a_cited_record(bot):
+    from corpus.records import load_records
+    recs = {r.id: r for r in load_records(ROOT / "corpus" / "records.jsonl")}
+    for q in ["灵活就业怎么参保？", "受理劳动保障违法行为的举报投诉", "洪江区政策咨询服务电话", "临高老农保咨询电话", "社保卡丢了咋整"]:
+        a = bot.answer(q, Session())
+        printed = set(re.findall(r"0\d{3}-\d{7,8}", a.answer))
+        allowed = {p for rid in a.cited for p in recs[rid].phones}
+        assert printed and printed <= allowed, q
+
+
+# -- bad input ------------------------------------------------------------------------------------
+def test_bad_inputs(bot, caplog):
+    assert "请输入" in bot.answer("   \n\t ", Session()).answer
+    long = bot.answer("灵活就业怎么参保" + "啊" * 600, Session())
+    assert "只按前500字回答" in long.answer and len(long.question) == 500
+    assert clean("社保\x00卡\x07补办")[0] == "社保 卡 补办"
+    html = bot.answer("<script>alert(1)</script>社保卡怎么办", Session())
+    assert "<script" not in html.answer
+    with caplog.at_level(logging.INFO, logger="shebao.bot"):
+        bot.answer("我的身份证460200199001011234，电话13812345678，社保卡丢了", Session())
+    logged = caplog.text
+    assert "460200199001011234" not in logged and "13812345678" not in logged and "138****5678" in logged
+
+
+def test_mask():
+    assert mask("身份证460200199001011234") == "身份证460*************34"
+    assert mask("打88841728") == "打******28"
+
+
+def test_cli_ask_stdin_and_chat():
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "-"], input="灵活就业怎么参保\n护照怎么办\n", cwd=ROOT,
+                         capture_output=True, text=True)
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert out.returncode == 0 and [x["out_of_scope"] for x in lines] == [False, True]
+    assert set(lines[0]) >= {"question", "answer", "hits", "out_of_scope", "clarify", "eligibility", "region"}
+    chat = subprocess.run([sys.executable, "-m", "bot", "chat", "--json"],
+                          input="我能按月领城乡居民养老金吗\n我今年61岁\n交了15年\n", cwd=ROOT, capture_output=True, text=True)
+    turns = [json.loads(x) for x in chat.stdout.splitlines()]
+    assert [t["eligibility"][0]["verdict"] for t in turns] == ["need_info", "need_info", "eligible"]
