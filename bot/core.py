@@ -66,11 +66,11 @@ class Bot:
         by_id = {r.id: r for r in self.rules}
         scored = [(r.matches(text), r) for r in self.rules]
         named = [r for s, r in sorted(scored, key=lambda x: -x[0]) if s > 0]
-        if named:
-            return named
         if new_facts and session.rules:
-            return [by_id[i] for i in session.rules if i in by_id]
-        return []
+            # a turn that adds facts continues the rule under discussion first
+            current = [by_id[i] for i in session.rules if i in by_id]
+            return current + [r for r in named if r not in current]
+        return named
 
     def check(self, facts: dict, rule_ids: list[str] | None = None) -> list[Verdict]:
         """Evaluate rules on given facts (the self-check form)."""

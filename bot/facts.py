@@ -36,6 +36,9 @@ def _any(patterns: tuple[str, ...], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
+_PLACES = {"海南": ("海口", "三亚", "崖州", "定安", "临高", "洋浦", "儋州", "琼海", "文昌", "万宁", "东方", "五指山",
+                   "澄迈", "屯昌", "陵水", "乐东", "昌江", "白沙", "琼中", "保亭"),
+           "湖南": ("长沙", "怀化", "洪江", "株洲", "湘潭", "衡阳", "岳阳", "常德", "邵阳")}
 _PROVINCES = ("海南", "湖南", "广东", "广西", "湖北", "四川", "贵州", "云南", "江西", "福建", "浙江", "江苏", "河南",
               "河北", "山东", "山西", "陕西", "甘肃", "安徽", "黑龙江", "吉林", "辽宁", "内蒙古", "新疆", "西藏",
               "青海", "宁夏", "重庆", "北京", "上海", "天津")
@@ -45,7 +48,8 @@ def extract(text: str, home_province: str = "海南") -> dict:
     """Facts found in one turn (only the ones stated)."""
     t = re.sub(r"\s+", "", text)
     facts: dict = {}
-    age = _num(re.search(_NUM + r"周?岁", t)) or _num(re.search(r"年满" + _NUM + r"(?!年)", t))
+    age = _num(re.search(_NUM + r"周?岁", t)) or _num(re.search(r"年满" + _NUM + r"(?!年)", t)) \
+        or _num(re.search(r"今年" + _NUM + r"(?![年天日个月])", t))
     if age is not None and 0 < age < 130:
         facts["age"] = age
     m = re.search(r"(?:交|缴|缴费|缴纳|买|参保|交费|续)[了过满够足]?(?:了)?" + _NUM + r"个?多?年", t) \
@@ -64,11 +68,14 @@ def extract(text: str, home_province: str = "海南") -> dict:
     if _any((r"不是(在校)?学生", r"没(有)?(在)?上学", r"不上学", r"不读书", r"没读书", r"毕业了", r"已毕业", r"辍学",
              r"非(在校)?学生"), t):
         facts["student"] = False
-    elif _any((r"学生", r"在校", r"上学", r"读书", r"念书", r"读大学", r"读高中", r"上大学", r"上高中", r"读初中"), t):
+    elif _any((r"学生", r"在校", r"上学", r"读书", r"念书", r"读大学", r"读高中", r"上大学", r"上高中", r"读初中",
+               r"读大[一二三四]", r"大[一二三四]在读", r"读研", r"研究生"), t):
         facts["student"] = True
     prov = None
     for p in _PROVINCES:
-        if re.search(p + r"(省)?(的)?(户口|户籍|人|本地人|籍)", t):
+        places = "|".join((p,) + _PLACES.get(p, ()))
+        if re.search(f"({places})" + r"(省|市|县|区)?(的)?.{0,4}?(户口|户籍|人|本地人|籍)", t) \
+                or re.search(r"户(口|籍)(在|是)" + f"({places})", t):
             prov = p
             break
     if prov:
@@ -85,14 +92,16 @@ def extract(text: str, home_province: str = "海南") -> dict:
     elif _any((r"个体", r"做生意", r"开店", r"灵活就业", r"打零工", r"务农", r"种地", r"农民", r"没(有)?工作", r"无业",
                r"在家", r"自由职业", r"没单位", r"没有单位"), t):
         facts["employment"] = "个体或灵活就业"
-    if _any((r"没(有)?领", r"未领", r"还没领", r"不领", r"没在领"), t):
+    if _any((r"没(有)?领", r"未领", r"还没领", r"不领", r"没在领", r"没有(任何)?.{0,8}养老金"), t):
         facts["drawing"] = False
-    elif _any((r"(已经|已|正在|在)(按月)?领(取)?(着)?(养老|退休|待遇)", r"领着", r"已经退休", r"已退休", r"退休了",
+    elif _any((r"(已经|已|正在|在)(按月)?领(取)?(着)?.{0,4}(养老|退休|待遇)", r"领着", r"已经退休", r"已退休", r"退休了",
                r"我领(养老金|退休金)", r"拿着(养老金|退休金)"), t):
         facts["drawing"] = True
-    if _any((r"没(有)?(做|去|办)?(资格)?认证", r"未认证", r"还没(做|去|办)", r"忘了(做|去|办)?认证", r"错过(了)?认证",
-             r"没去认证", r"没有认证"), t):
-        facts["certified"] = False
-    elif _any((r"(已经|已)(做|办)?(了|过)?(资格)?认证", r"认证(过|好)了", r"做了认证", r"做过认证", r"认证完"), t):
+    if _any((r"补办(了)?.{0,4}认证", r"(已经|已).{0,4}认证", r"认证.{0,8}(已经|已)(做|办)", r"认证(过|好|完)了",
+             r"做了认证", r"做过认证", r"认证完", r"(做|办)完了"), t):
         facts["certified"] = True
+    elif _any((r"没.{0,6}认证", r"未.{0,4}认证", r"还没(做|去|办)", r"忘了(做|去|办)?认证", r"错过(了)?认证"), t):
+        facts["certified"] = False
+    if "student" not in facts and facts.get("employment") and "age" in facts and facts["age"] >= 25:
+        facts["student"] = False  # a working adult who mentions no school is taken as not a student
     return facts

@@ -66,7 +66,8 @@ def build_app(bot, feedback: FeedbackStore | None = None) -> gr.Blocks:
                                      wrap=True, max_height=360, label="查询结果（点击一行查看全文）",
                                      column_widths=["14%", "30%", "18%", "18%", "14%", "6%"], elem_id="lookup-table")
                 with gr.Row():
-                    record = gr.Markdown(label="记录全文", elem_id="record", container=True)
+                    record = gr.Markdown("查询后，这里显示记录全文和出处（登记表文件与行号）。", label="记录全文", elem_id="record",
+                                         container=True)
                     to_copy = gr.Textbox(label="可直接复制的答复", lines=14, buttons=["copy"], interactive=False,
                                          elem_id="to-copy")
 
