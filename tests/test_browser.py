@@ -76,11 +76,29 @@ def ask(driver, question: str, expect: str) -> str:
     return text_of(driver, "#chat")
 
 
+def show_last_question(driver) -> None:
+    """Scroll the chat so the last question (and the start of its answer) is in view, for the screenshot."""
+    from selenium.webdriver.common.by import By
+    rows = driver.find_elements(By.CSS_SELECTOR, "#chat .user-row")
+    if rows:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", rows[-1])
+
+
 def open_tab(driver, name: str) -> None:
     from selenium.webdriver.common.by import By
     tab = wait_for(driver, lambda d: next((t for t in d.find_elements(By.CSS_SELECTOR, "[role=tab]")
                                             if t.text == name), None), f"no tab {name}")
     tab.click()
+
+
+def dropdown_option(driver, css: str, label: str):
+    """The open dropdown's option containing `label`; opens the dropdown first if its list is not showing."""
+    from selenium.webdriver.common.by import By
+    options = [o for o in driver.find_elements(By.CSS_SELECTOR, f"{css} [role=option]") if o.is_displayed()]
+    if not options:
+        driver.find_element(By.CSS_SELECTOR, f"{css} input").click()
+        return None
+    return next((o for o in options if label in o.text), None)
 
 
 def test_citizen_asks_and_gets_office_and_phone(driver, url):
@@ -90,6 +108,7 @@ def test_citizen_asks_and_gets_office_and_phone(driver, url):
     assert "三亚市崖州区人力资源和社会保障管理中心" in chat
     links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#chat a")]
     assert "tel:089888841728" in links                    # tap-to-call
+    show_last_question(driver)
     shot(driver, "1-chat-answer")
 
 
@@ -100,6 +119,7 @@ def test_typed_markup_stays_text(driver, url):
     assert driver.execute_script("return window.__xss") is None
     assert driver.find_elements(By.CSS_SELECTOR, "#chat script, #chat .message b") == []
     assert "<b>灵活就业</b>" in text_of(driver, "#chat")    # shown literally, as typed
+    show_last_question(driver)
     shot(driver, "2-chat-markup-as-text")
 
 
@@ -107,9 +127,8 @@ def test_clerk_filters_to_dingan_and_finds_labour_filing(driver, url):
     from selenium.webdriver.common.by import By
     driver.get(url)
     open_tab(driver, "窗口查询")
-    wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#lookup-source input"), "no bureau filter").click()
-    option = wait_for(driver, lambda d: next((li for li in d.find_elements(By.CSS_SELECTOR, "ul.options li")
-                                               if "定安" in li.text), None), "no 定安 option")
+    wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#lookup-source input"), "no bureau filter")
+    option = wait_for(driver, lambda d: dropdown_option(d, "#lookup-source", "定安"), "no 定安 option")
     option.click()
     wait_for(driver, lambda d: "定安" in d.find_element(By.CSS_SELECTOR, "#lookup-source input").get_attribute("value"),
              "定安 not selected")
