@@ -18,7 +18,8 @@ WAIT_S = 30
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="Debian's chromium is not installed (apt-get install -y chromium chromium-driver)"),
     pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),
 ]
 

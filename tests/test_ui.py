@@ -12,10 +12,10 @@ from ui.app import build_app, serve
 from ui.feedback import FeedbackStore
 from ui.handlers import ALL, OOPS, Handlers, facts_from_form, inert, plain
 
-FLEX = "灵活就业怎么参保？"
 # gradio's queue statistics use pandas options that pandas 3 deprecates; nothing of ours
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
 
+FLEX = "灵活就业怎么参保？"
 YAZHOU_OFFICE = "三亚市崖州区人力资源和社会保障管理中心"
 YAZHOU_PHONE = "0898-88841728"
 SCRIPT = "<script>alert(1)</script>"
@@ -112,6 +112,17 @@ def test_no_exception_reaches_the_screen(h, monkeypatch, caplog):
     assert "index on fire" in caplog.text                 # the traceback is logged, not shown
 
 
+def test_a_failed_re_ask_after_choosing_a_region_keeps_the_chat(h, monkeypatch):
+    view = h.chat("工伤认定")
+    monkeypatch.setattr(h.bot, "answer", lambda *a, **k: 1 / 0)
+    after = h.pick_region("dingan", view.history, view.session, view.turn)
+    assert after.history[:2] == view.history              # earlier turns kept
+    assert after.history[2:] == [{"role": "user", "content": "工伤认定"}, {"role": "assistant", "content": OOPS}]
+    monkeypatch.setattr(h, "chat", lambda *a, **k: 1 / 0)  # even a failure outside chat() stays friendly
+    failed = h.pick_region("dingan", view.history, view.session, view.turn)
+    assert failed.history == view.history and failed.status == OOPS
+
+
 # -- feedback -------------------------------------------------------------------------------------
 def test_feedback_is_stored_masked_once_per_answer(h):
     view = h.chat("我手机13812345678，" + FLEX)
@@ -174,6 +185,12 @@ def test_search_shows_top_record_with_provenance_and_copy_text(h):
 def test_search_with_no_results_says_what_to_do(h):
     view = h.search("   ", ALL, ALL)
     assert view.rows == [] and "全部" in view.record
+
+
+def test_clicking_a_result_row_shows_that_record(h):
+    rows = h.lookup("劳动用工备案", "dingan")
+    md, text = h.pick(gr.SelectData(None, {"index": [1, 1], "value": rows[1][1], "row_value": rows[1]}))
+    assert f"`{rows[1][0]}`" in md and text.startswith("您好！")
 
 
 def test_record_by_id_and_unknown_id(h):

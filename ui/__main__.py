@@ -8,7 +8,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ui", description="社保问答 web app (citizen chat, staff lookup, self-check)")
+    parser = argparse.ArgumentParser(prog="python -m ui",
+                                     description="社保问答 web app: citizen chat, staff lookup, eligibility self-check")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1; use 0.0.0.0 only behind a proxy you trust)")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")

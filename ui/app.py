@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 
 import gradio as gr
 
+from bot.cards import HOTLINE
 from ui.feedback import FeedbackStore
 from ui.handlers import ALL, LOOKUP_HEADERS, UNKNOWN, Handlers
-
-log = logging.getLogger("shebao.ui")
 
 TITLE = "社保问答"
 EXAMPLES = ["灵活就业怎么参保？", "社保卡丢了怎么补办？", "养老金资格认证什么时候做？",
@@ -21,10 +19,9 @@ QUEUE_SIZE = 256
 CSS = """
 #chat .message a[href^="tel:"], #record a[href^="tel:"] { font-weight: 600; white-space: nowrap; }
 #clarify { border-left: 4px solid var(--color-accent); padding-left: 0.75em; }
-#clarify:empty { display: none; }
 """
-INTRO = (f"# {TITLE}\n人社服务事项咨询：答案来自各人社局公开的登记表，写明承办机构、电话和出处。"
-         "目前收录 5 个单位；答不上来时请拨打人社服务热线 **12333**。")
+INTRO = ("# {title}\n人社服务事项咨询：答案来自各人社局公开的登记表，写明承办机构、电话和出处。"
+         "目前收录 {n} 个单位；答不上来时请拨打人社服务热线 **{hotline}**。")
 
 
 def build_app(bot, feedback: FeedbackStore | None = None) -> gr.Blocks:
@@ -32,7 +29,7 @@ def build_app(bot, feedback: FeedbackStore | None = None) -> gr.Blocks:
     h = Handlers(bot, feedback)
     bot_calls = {"concurrency_id": "bot"}
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO.format(title=TITLE, n=len(h.sources), hotline=HOTLINE))
         with gr.Tabs():
             with gr.Tab("市民咨询", id="chat"):
                 region = gr.Dropdown(h.region_choices(), value=ALL, label="地区",
@@ -92,7 +89,8 @@ def build_app(bot, feedback: FeedbackStore | None = None) -> gr.Blocks:
                 verdicts = gr.Markdown(elem_id="verdicts")
 
         # citizen chat
-        chat_in, chat_out = [box, chatbot, session, region, turn], [chatbot, session, region, clarify, box, turn, status]
+        chat_in = [box, chatbot, session, region, turn]
+        chat_out = [chatbot, session, region, clarify, box, turn, status]    # the fields of handlers.ChatView
         for trigger in (send.click, box.submit):
             trigger(h.chat, chat_in, chat_out, api_visibility="private", **bot_calls)
         region.input(h.pick_region, [region, chatbot, session, turn], chat_out, api_visibility="private", **bot_calls)

@@ -152,12 +152,16 @@ class Handlers:
                     {"role": "assistant", "content": inert(ans.answer)}]
         clarify = ""
         if ans.clarify:
-            clarify = f"**请补充**：{inert(ans.clarify)} 可以在上方「地区」中选择，也可以直接回复地名。"
+            clarify = f"**请补充**：{inert(ans.clarify)} 请在上方「地区」中选择，或把地名加进问题里重新提问。"
         turn = {"question": text, "record": ans.cited[0] if ans.cited else None, "region": ans.region,
                 "clarify": bool(ans.clarify), "rated": False}
         return ChatView(history, session, ans.region or ALL, clarify, "", turn, "")
 
-    @guarded(_chat_oops)
+    def _region_oops(self, region, history=None, session=None, turn=None) -> ChatView:
+        return ChatView(list(history or []), session if session is not None else Session(), region or ALL, "", "",
+                        turn, OOPS)
+
+    @guarded(_region_oops)
     def pick_region(self, region: str, history: list | None = None, session: Session | None = None,
                     turn: dict | None = None) -> ChatView:
         """The citizen chose a region: remember it; if the bot had asked where, answer that question again."""
