@@ -74,4 +74,4 @@ def short_line(r: Record, label: str) -> str:
 
 def not_found(extra: str = "") -> str:
     return (f"没有找到与您的问题对应的人社服务事项{extra}。这可能不属于人力资源和社会保障部门的业务；"
-            f"如需帮助，请拨打人社服务热线 **{HOTLINE}**（tel:{HOTLINE}）咨询。")
+            f"如需帮助，请拨打人社服务热线 **[{HOTLINE}](tel:{HOTLINE})** 咨询。")

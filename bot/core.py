@@ -11,7 +11,7 @@ from bot import cards
 from bot.facts import extract
 from bot.regions import Regions
 from bot.rules import Rule, Verdict, evaluate, load_rules
-from bot.text import clean, for_search, mask
+from bot.text import clean, clean_full, for_search, mask, shorten
 
 log = logging.getLogger("shebao.bot")
 
@@ -27,6 +27,7 @@ class Session:
     rules: list[str] = field(default_factory=list)
     hits: list = field(default_factory=list)
     turns: int = 0
+    pending: str | None = None   # the question waiting for 「请问您在哪个地区」
 
 
 @dataclass
@@ -84,7 +85,8 @@ class Bot:
         if not text:
             return Answer(question="", answer=EMPTY_PROMPT, region=session.region)
         session.turns += 1
-        note = f"（您的问题超过{len(text)}字，只按前{len(text)}字回答。）\n\n" if truncated else ""
+        note = f"（您的问题有{len(clean_full(question))}字，超过{len(text)}字，只按前{len(text)}字回答。）\n\n" \
+            if truncated else ""
         query = for_search(text)
 
         named = self.regions.detect(query)
@@ -92,6 +94,9 @@ class Bot:
             session.region = region
         if named:
             session.region = named
+            if session.pending and self.regions.only_places(query):
+                query = session.pending  # 「我在定安」 answers the clarifying question: ask again there
+        session.pending = None
         new_facts = extract(query, self.regions.province(session.region))
         session.facts.update(new_facts)
 
@@ -119,6 +124,7 @@ class Bot:
                 ans.answer = note + "以下地区都有这项服务，各地承办机构和电话不同：\n\n" + "\n".join(
                     cards.short_line(r, self.regions.label(r.source)) for r in clarify_lines) + f"\n\n{ans.clarify}"
                 ans.cited = [r.id for r in clarify_lines]
+                session.pending = query
             else:
                 top = hits[0].record
                 related = [h.record for h in hits[1:] if h.confidence and h.confidence >= self.min_confidence
@@ -126,7 +132,7 @@ class Bot:
                 body = cards.card(top)
                 if related:
                     body += "\n\n**您可能还想了解**：\n" + "\n".join(
-                        f"- {r.title[:40]}（{self.regions.label(r.source)}，`{r.id}`）" for r in related)
+                        f"- {shorten(r.title)}（{self.regions.label(r.source)}，`{r.id}`）" for r in related)
                 ans.answer = note + body
                 ans.cited = [top.id]
             if verdicts:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from corpus.sources import Source
 
 
@@ -19,6 +21,14 @@ class Regions:
     def detect(self, text: str) -> str | None:
         found = [slug for name, slug in self._names if name in text]
         return found[0] if found else None
+
+    def only_places(self, text: str) -> bool:
+        """True when the text says no more than where the citizen is (「我在定安」「洋浦的」)."""
+        rest = text
+        for name, _ in self._names:
+            rest = rest.replace(name, "")
+        rest = re.sub(r"[我在是的人这边那边呢啊吧呀哦了县区市镇省，。！？,.!?\s]", "", rest)
+        return len(rest) <= 1
 
     def label(self, slug: str) -> str:
         s = self.sources[slug]

@@ -13,10 +13,23 @@ _LANDLINE = re.compile(r"(?<!\d)(?:0\d{2,3}[-－ ]?)?\d{7,8}(?!\d)")
 _TAGS = re.compile(r"<[^>\n]{0,200}>")
 
 
+def clean_full(question: str | None) -> str:
+    """Control characters removed and whitespace collapsed, not cut."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in (question or ""))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def shorten(text: str, n: int = 40) -> str:
+    """At most n characters, cut at a punctuation mark when one is near, with 「…」 when cut."""
+    if len(text) <= n:
+        return text
+    cut = max(text.rfind(p, 0, n) for p in "，。；、")
+    return (text[:cut] if cut >= n // 2 else text[:n]) + "…"
+
+
 def clean(question: str | None) -> tuple[str, bool]:
     """(text, truncated): control characters removed, whitespace collapsed, cut to MAX_CHARS."""
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in (question or ""))
-    text = re.sub(r"\s+", " ", text).strip()
+    text = clean_full(question)
     if len(text) > MAX_CHARS:
         return text[:MAX_CHARS], True
     return text, False

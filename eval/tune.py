@@ -52,6 +52,21 @@ def score(S, gold_mask) -> tuple[float, float]:
     return float(top1), float(mrr)
 
 
+def fit_logistic(X: np.ndarray, y: np.ndarray, steps: int = 5000, lr: float = 0.1) -> tuple[np.ndarray, float]:
+    """Class-balanced logistic regression by gradient descent on standardised features; returns raw-scale
+    weights and bias (deterministic: zero start, fixed steps)."""
+    mean, std = X.mean(axis=0), X.std(axis=0) + 1e-9
+    Z = (X - mean) / std
+    sw = np.where(y == 1, 1.0, (y == 1).sum() / max((y == 0).sum(), 1))
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(Z @ w + b)))
+        g = (p - y) * sw
+        w -= lr * (Z.T @ g) / len(y)
+        b -= lr * g.mean()
+    return w / std, float(b - (w * mean / std).sum())
+
+
 def main(argv: list[str] | None = None) -> int:
     quick = "--quick" in (argv or [])
     idx = open_index()
@@ -86,19 +101,30 @@ def main(argv: list[str] | None = None) -> int:
     _, t1, mrr, weights, b, cfg, base = best
     print(f"best hybrid: top1={t1:.3f} mrr={mrr:.3f} (bm25 alone with these weights: top1={base[0]:.3f})")
     print(f"weights={weights} b={b} fusion={cfg}")
-    # calibrate: top fused score of in-scope (correct top) vs out-of-scope questions
+    # calibrate: a logistic model on (top fused score, coverage, top cosine), in-scope = 1, out-of-scope = 0,
+    # classes weighted equally; the bias is then shifted so at most 2.5% of dev in-scope questions are refused.
     B = bm25_matrix(idx, fields, texts, weights, 1.2, b)
     Bo = bm25_matrix(idx, fields, [q["question"] for q in oos], weights, 1.2, b)
     prior = np.array([cfg.section_prior.get(s, 0.0) for s in sections])
-    tin = fused(B, D, cfg, prior).max(axis=1)
-    tout = fused(Bo, Do, cfg, prior).max(axis=1)
-    best_t = max(np.unique(np.r_[tin, tout]), key=lambda t: ((tout < t).mean() * 0.5 + (tin >= t).mean()) if
-                 (tin < t).mean() <= 0.03 else -1)
-    print(f"in-scope top score: p5={np.percentile(tin, 5):.3f} median={np.median(tin):.3f}; "
-          f"out-of-scope: median={np.median(tout):.3f} p95={np.percentile(tout, 95):.3f}")
-    print(f"threshold {best_t:.3f}: oos caught {(tout < best_t).mean():.3f}, in-scope refused {(tin < best_t).mean():.3f}")
-    print(json.dumps({"weights": weights, "b": b, "fusion": replace(cfg, conf_mid=float(best_t)).to_dict()},
-                     ensure_ascii=False))
+
+    def features(Bm, Dm, qtexts):
+        F = fused(Bm, Dm, cfg, prior)
+        top = F.argmax(axis=1)
+        cover = []
+        for q in qtexts:
+            own = idx.tokenizer.tokens(q)
+            cover.append(sum(t in idx.bm25.vocab for t in own) / len(own) if own else 0.0)
+        return np.c_[F.max(axis=1), cover, Dm[np.arange(len(top)), top]]
+
+    X = np.vstack([features(B, D, texts), features(Bo, Do, [q["question"] for q in oos])])
+    y = np.r_[np.ones(len(texts)), np.zeros(len(oos))]
+    w, bias = fit_logistic(X, y)
+    bias -= float(np.percentile(X[y == 1] @ w + bias, 2.5))  # the 2.5th percentile of in-scope sits at 0.5
+    caught, refused = ((X[y == 0] @ w + bias) < 0).mean(), ((X[y == 1] @ w + bias) < 0).mean()
+    print(f"calibrated: oos caught {caught:.3f}, in-scope refused {refused:.3f}")
+    out = replace(cfg, conf_score=round(float(w[0]), 2), conf_cover=round(float(w[1]), 2),
+                  conf_dense=round(float(w[2]), 2), conf_bias=round(float(bias), 2))
+    print(json.dumps({"weights": weights, "b": b, "fusion": out.to_dict()}, ensure_ascii=False))
     return 0
 
 

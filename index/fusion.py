@@ -15,8 +15,13 @@ class FusionConfig:
     bm25_half: float = 10.0      # BM25 score that counts as half a match
     dense_floor: float = 0.0     # cosine below this counts as no similarity at all
     candidates: int = 50         # taken from each retriever before fusing
-    conf_a: float = 12.0         # confidence = sigmoid(conf_a * (fused - conf_mid)): 0.5 at the tuned threshold
-    conf_mid: float = 0.435      # fused score separating dev in-scope from out-of-scope questions
+    # confidence = sigmoid(conf_score*fused + conf_cover*coverage + conf_dense*cosine + conf_bias), a logistic
+    # model fitted on dev in-scope vs out-of-scope questions (`python -m eval tune`); 0.5 is the decision point.
+    # coverage = share of the question's own words (before synonyms) that occur in the index vocabulary.
+    conf_score: float = 15.07
+    conf_cover: float = 5.40
+    conf_dense: float = 4.93
+    conf_bias: float = -14.05
     section_prior: dict = field(default_factory=lambda: {"duty": -0.03})  # added by register part
 
     def to_dict(self) -> dict:
@@ -40,6 +45,7 @@ def fuse(bm25: dict[int, float], dense: dict[int, float], cfg: FusionConfig,
     return sorted(scored, key=lambda x: (-x[1], x[0]))
 
 
-def confidence(score: float, cfg: FusionConfig) -> float:
-    """Probability-like confidence that a hit with this fused score answers the question."""
-    return 1.0 / (1.0 + math.exp(-cfg.conf_a * (score - cfg.conf_mid)))
+def confidence(score: float, cfg: FusionConfig, coverage: float = 1.0, cosine: float = 0.0) -> float:
+    """Calibrated probability that a hit with this fused score answers an in-scope question."""
+    z = cfg.conf_score * score + cfg.conf_cover * coverage + cfg.conf_dense * cosine + cfg.conf_bias
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))

@@ -219,13 +219,15 @@ class HybridIndex:
             top = self._dense_top(qv, k, mask)
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
+        own = self.tokenizer.tokens(question)
+        coverage = sum(t in self.bm25.vocab for t in own) / len(own) if own else 0.0
         sparse = self._bm25_top(self.tokenizer.query(question), max(cfg.candidates, k), mask)
         dense = self._dense_top(qv, max(cfg.candidates, k), mask)
         missing = [i for i in sparse if i not in dense]
         dense.update(self._dense_of(qv, missing))
         ranked = fuse(sparse, dense, cfg, {i: self.records[i].section for i in set(sparse) | set(dense)})[:k]
         return [Hit(self.records[i].id, s, self.records[i], bm25=sparse.get(i, 0.0), dense=dense.get(i, 0.0),
-                    confidence=confidence(s, cfg)) for i, s in ranked]
+                    confidence=confidence(s, cfg, coverage, dense.get(i, 0.0))) for i, s in ranked]
 
     def get(self, record_id: str) -> Record | None:
         i = self._by_id.get(record_id)

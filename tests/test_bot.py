@@ -170,3 +170,12 @@ def test_cli_ask_stdin_and_chat():
                           input="我能按月领城乡居民养老金吗\n我今年61岁\n交了15年\n", cwd=ROOT, capture_output=True, text=True)
     turns = [json.loads(x) for x in chat.stdout.splitlines()]
     assert [t["eligibility"][0]["verdict"] for t in turns] == ["need_info", "need_info", "eligible"]
+
+
+def test_a_place_reply_answers_the_clarifying_question(bot):
+    s = Session()
+    first = bot.answer("受理劳动保障违法行为的举报投诉", s)
+    assert first.clarify
+    again = bot.answer("我在定安", s)
+    assert again.region == "dingan" and not again.out_of_scope and again.clarify is None
+    assert again.hits[0].id == "dingan-service-5" and "0898-63827235" in again.answer
