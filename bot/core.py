@@ -12,6 +12,7 @@ from bot.facts import extract
 from bot.regions import Regions
 from bot.rules import Rule, Verdict, evaluate, load_rules
 from bot.text import clean, clean_full, for_search, mask, shorten
+from index.tokenize import normalize
 
 log = logging.getLogger("shebao.bot")
 
@@ -87,7 +88,7 @@ class Bot:
         session.turns += 1
         note = f"（您的问题有{len(clean_full(question))}字，超过{len(text)}字，只按前{len(text)}字回答。）\n\n" \
             if truncated else ""
-        query = for_search(text)
+        query = normalize(for_search(text))  # 繁→简 and full→half width before places, facts and rules
 
         named = self.regions.detect(query)
         if region and region in self.regions.sources:

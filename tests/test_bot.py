@@ -179,3 +179,11 @@ def test_a_place_reply_answers_the_clarifying_question(bot):
     again = bot.answer("我在定安", s)
     assert again.region == "dingan" and not again.out_of_scope and again.clarify is None
     assert again.hits[0].id == "dingan-service-5" and "0898-63827235" in again.answer
+
+
+def test_traditional_question_detects_place_and_facts(bot):
+    a = bot.answer("臨高縣城鄉居民養老保險局電話", Session())
+    assert a.region == "lingao" and a.hits[0].record.source == "lingao"
+    s = Session()
+    bot.answer("我能按月領城鄉居民養老金嗎", s)
+    assert bot.answer("我今年六十一歲，交了十五年", s).eligibility[0].verdict == "eligible"
