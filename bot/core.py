@@ -122,7 +122,7 @@ class Bot:
             clarify_lines = self._clarify(hits) if session.region is None else []
             if clarify_lines:
                 ans.clarify = "请问您在哪个地区办理？（" + "、".join(self.regions.label(s) for s in self.regions.sources) + "）"
-                ans.answer = note + "以下地区都有这项服务，各地承办机构和电话不同：\n\n" + "\n".join(
+                ans.answer = note + "以下地区都有相关事项，各地承办机构和电话不同：\n\n" + "\n".join(
                     cards.short_line(r, self.regions.label(r.source)) for r in clarify_lines) + f"\n\n{ans.clarify}"
                 ans.cited = [r.id for r in clarify_lines]
                 session.pending = query

@@ -152,7 +152,7 @@ def _first_view_vectors(idx: HybridIndex) -> np.ndarray:
 
 
 def bench_scale(seed_idx: HybridIndex, n: int, questions: list[str], repeats: int, seed: int,
-                ref_queries: int, notes: list[str]) -> dict:
+                ref_queries: int) -> dict:
     records = seed_idx.records
     rss_before = peak_rss_mb()
     t = time.perf_counter()
@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"encoder: {result['encoder']}")
     if a.scale:
         result["scale"] = bench_scale(seed_idx, a.scale, questions, a.repeats, a.seed,
-                                      min(a.reference_queries, len(questions)), notes)
+                                      min(a.reference_queries, len(questions)))
     else:
         notes.append("scale part skipped (--scale 0)")
     _log("cold start …")

@@ -7,7 +7,9 @@ fields concatenated. With weights, term frequency and document length are the we
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -27,39 +29,40 @@ class SparseBM25:
     def params(self) -> dict:
         return {"k1": self.k1, "b": self.b, "epsilon": self.epsilon, "weights": self.weights}
 
-    def index(self, docs: list[dict[str, list[str]]]) -> SparseBM25:
-        """docs: one {field: tokens} per document."""
-        rows, cols, tfs = [], [], []
-        lengths = np.zeros(len(docs), dtype=np.float64)
-        df: Counter = Counter()
-        for d, fields in enumerate(docs):
+    def index(self, docs: Iterable[dict[str, list[str]]]) -> SparseBM25:
+        """docs: one {field: tokens} per document; any iterable, consumed once (a generator keeps memory flat:
+        only one document's tokens are alive at a time)."""
+        indptr, indices, tfs, lengths = array("q", [0]), array("i"), array("f"), array("f")
+        for fields in docs:
             tf: Counter = Counter()
+            length = 0.0
             for field, toks in fields.items():
                 w = self.weights.get(field, 1.0)
                 if not w:
                     continue
                 for t in toks:
                     tf[t] += w
-                lengths[d] += w * len(toks)
+                length += w * len(toks)
             for t, f in tf.items():
-                j = self.vocab.setdefault(t, len(self.vocab))
-                rows.append(d)
-                cols.append(j)
+                indices.append(self.vocab.setdefault(t, len(self.vocab)))
                 tfs.append(f)
-                df[j] += 1
-        n = len(docs)
-        dfa = np.zeros(len(self.vocab))
-        for j, c in df.items():
-            dfa[j] = c
+            indptr.append(len(indices))
+            lengths.append(length)
+        n, nv = len(lengths), len(self.vocab)
+        cols = np.frombuffer(indices, dtype=np.int32) if len(indices) else np.zeros(0, np.int32)
+        tf_a = np.frombuffer(tfs, dtype=np.float32) if len(tfs) else np.zeros(0, np.float32)
+        ptr = np.frombuffer(indptr, dtype=np.int64)
+        dl = np.frombuffer(lengths, dtype=np.float32) if n else np.zeros(0, np.float32)
+        dfa = np.bincount(cols, minlength=nv).astype(np.float64)
         idf = np.log(n - dfa + 0.5) - np.log(dfa + 0.5)
-        floor = max(self.epsilon * idf.mean(), 1e-3) if len(idf) else 0.0  # never negative
+        floor = max(self.epsilon * idf.mean(), 1e-3) if nv else 0.0  # never negative
         idf[idf < 0] = floor
-        avgdl = lengths.mean() if n else 1.0
-        rows_a, tf_a = np.asarray(rows), np.asarray(tfs, dtype=np.float64)
-        denom = tf_a + self.k1 * (1 - self.b + self.b * lengths[rows_a] / (avgdl or 1.0))
-        vals = idf[np.asarray(cols, dtype=np.int64)] * tf_a * (self.k1 + 1) / denom
-        self.matrix = sparse.csc_matrix((vals.astype(np.float32), (rows_a, np.asarray(cols))),
-                                        shape=(n, len(self.vocab)))
+        avgdl = float(dl.mean()) if n and dl.mean() > 0 else 1.0
+        norm = (self.k1 * (1 - self.b + self.b * dl / avgdl)).astype(np.float32)
+        row_norm = np.repeat(norm, np.diff(ptr))
+        vals = idf.astype(np.float32)[cols] * tf_a * np.float32(self.k1 + 1) / (tf_a + row_norm)
+        del row_norm
+        self.matrix = sparse.csr_matrix((vals, cols, ptr), shape=(n, nv)).tocsc()
         self.idf = idf.astype(np.float32)
         return self
 

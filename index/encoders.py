@@ -28,7 +28,8 @@ class UseEncoder:
 
     name = "use"
 
-    def __init__(self, threads: int = 2, batch_size: int = 64):
+    def __init__(self, threads: int = 1, batch_size: int = 64):
+        # one BLAS thread: a query takes ~2 ms either way, and two threads collapse (100x) on a busy machine
         self.threads, self.batch_size = threads, batch_size
         self._model = None
 

@@ -55,7 +55,7 @@ SECTION_LABELS = {"service": "公共服务事项 服务事项 办理 承办机�
 
 def record_fields(r: Record, tok: Tokenizer) -> dict[str, list[str]]:
     return {"title": tok.tokens(r.title), "body": tok.tokens(r.body()), "title_chars": bigrams(r.title),
-            "place": tok.tokens(f"{r.bureau} {r.region}"), "labels": tok.tokens(SECTION_LABELS[r.section])}
+            "place": tok.cached_tokens(f"{r.bureau} {r.region}"), "labels": tok.cached_tokens(SECTION_LABELS[r.section])}
 
 
 def record_views(r: Record, max_views: int = 24) -> list[str]:
@@ -131,7 +131,7 @@ class HybridIndex:
             raise ValueError("no records to index; run `python -m corpus build` first")
         self.records = list(records)
         self.corpus_hash = data_hash(self.records)
-        self.bm25.index([record_fields(r, self.tokenizer) for r in self.records])
+        self.bm25.index(record_fields(r, self.tokenizer) for r in self.records)
         if vectors is None:
             views, owner = [], []
             for i, r in enumerate(self.records):

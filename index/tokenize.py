@@ -80,6 +80,13 @@ class Tokenizer:
     def tokens(self, text: str) -> list[str]:
         return self.words(text)
 
+    def cached_tokens(self, text: str) -> list[str]:
+        """tokens() for the few strings every record repeats (bureau, region, part labels)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if text not in cache:
+            cache[text] = self.words(text)
+        return cache[text]
+
     def expand(self, question: str) -> str:
         """The question plus the register words its colloquial phrases stand for."""
         q = normalize(question)
