@@ -19,6 +19,8 @@ from index.hybrid import record_fields
 from index.store import open_index
 
 DATA = Path(__file__).resolve().parent / "data"
+CONF_FEATURES = ("score", "coverage", "dense", "idf_coverage", "domain")
+REFUSE_SHARE = 0.035  # in-scope questions the confidence may refuse (the target is at most 5%)
 
 
 def _load(name):
@@ -101,29 +103,34 @@ def main(argv: list[str] | None = None) -> int:
     _, t1, mrr, weights, b, cfg, base = best
     print(f"best hybrid: top1={t1:.3f} mrr={mrr:.3f} (bm25 alone with these weights: top1={base[0]:.3f})")
     print(f"weights={weights} b={b} fusion={cfg}")
-    # calibrate: a logistic model on (top fused score, coverage, top cosine), in-scope = 1, out-of-scope = 0,
-    # classes weighted equally; the bias is then shifted so at most 2.5% of dev in-scope questions are refused.
-    B = bm25_matrix(idx, fields, texts, weights, 1.2, b)
-    Bo = bm25_matrix(idx, fields, [q["question"] for q in oos], weights, 1.2, b)
-    prior = np.array([cfg.section_prior.get(s, 0.0) for s in sections])
+    # calibrate: a logistic model (FusionConfig.conf_weights) on the top hit's features, in-scope = 1,
+    # out-of-scope = 0, classes weighted equally. Its bias is set from 5-fold cross-validated predictions so
+    # that REFUSE_SHARE of in-scope questions fall below 0.5 (an honest estimate, not the training fit).
+    idx.bm25 = SparseBM25(k1=1.2, b=b, weights=weights).index(fields)
+    idx.fusion = cfg
+    names = list(CONF_FEATURES)
 
-    def features(Bm, Dm, qtexts):
-        F = fused(Bm, Dm, cfg, prior)
-        top = F.argmax(axis=1)
-        cover = []
-        for q in qtexts:
-            own = idx.tokenizer.tokens(q)
-            cover.append(sum(t in idx.bm25.vocab for t in own) / len(own) if own else 0.0)
-        return np.c_[F.max(axis=1), cover, Dm[np.arange(len(top)), top]]
+    def row(q):
+        hit = idx.search(q, k=1)[0]
+        return [(idx.query_features(q) | {"score": hit.score, "dense": hit.dense})[n] for n in names]
 
-    X = np.vstack([features(B, D, texts), features(Bo, Do, [q["question"] for q in oos])])
+    X = np.array([row(q) for q in texts] + [row(q["question"]) for q in oos])
     y = np.r_[np.ones(len(texts)), np.zeros(len(oos))]
+    rng = np.random.default_rng(0)
+    z_cv = np.zeros(len(y))
+    for fold in np.array_split(rng.permutation(len(y)), 5):
+        train = np.setdiff1d(np.arange(len(y)), fold)
+        w, bias = fit_logistic(X[train], y[train])
+        z_cv[fold] = X[fold] @ w + bias
+    shift = -float(np.percentile(z_cv[y == 1], REFUSE_SHARE * 100))
+    print(f"cross-validated: oos caught {(z_cv[y == 0] + shift < 0).mean():.3f}, "
+          f"in-scope refused {(z_cv[y == 1] + shift < 0).mean():.3f}")
     w, bias = fit_logistic(X, y)
-    bias -= float(np.percentile(X[y == 1] @ w + bias, 2.5))  # the 2.5th percentile of in-scope sits at 0.5
-    caught, refused = ((X[y == 0] @ w + bias) < 0).mean(), ((X[y == 1] @ w + bias) < 0).mean()
-    print(f"calibrated: oos caught {caught:.3f}, in-scope refused {refused:.3f}")
-    out = replace(cfg, conf_score=round(float(w[0]), 2), conf_cover=round(float(w[1]), 2),
-                  conf_dense=round(float(w[2]), 2), conf_bias=round(float(bias), 2))
+    z = X @ w + bias
+    bias += -float(np.percentile(z[y == 1], REFUSE_SHARE * 100))
+    print(f"fitted on all: oos caught {((X @ w + bias)[y == 0] < 0).mean():.3f}, "
+          f"in-scope refused {((X @ w + bias)[y == 1] < 0).mean():.3f}")
+    out = replace(cfg, conf_weights={n: round(float(v), 3) for n, v in zip(names, w)}, conf_bias=round(bias, 3))
     print(json.dumps({"weights": weights, "b": b, "fusion": out.to_dict()}, ensure_ascii=False))
     return 0
 

@@ -23,7 +23,7 @@ VERSION = 4
 METHODS = ("bm25", "dense", "hybrid")
 FILES = ("params.json", "vocab.json", "idf.npy", "bm25.npz", "records.jsonl", "views.npy", "vectors.npy",
          "faiss.index")
-DEFAULT_WEIGHTS = {"title": 3.0, "body": 1.0, "title_chars": 1.0, "place": 1.0, "labels": 2.0}  # tuned: python -m eval tune
+DEFAULT_WEIGHTS = {"title": 3.0, "body": 1.0, "title_chars": 1.0, "place": 3.0, "labels": 2.0}  # tuned: python -m eval tune
 
 
 @dataclass
@@ -104,7 +104,7 @@ class HybridIndex:
         self.view_record = np.zeros(0, dtype=np.int32)   # vector row → record position
         self.corpus_hash = ""
         self._encoder: Encoder | None = None
-        self._sources = self._sections = None
+        self._sources = self._sections = self._centroid = None
 
     # -- settings ----------------------------------------------------------------------------------
     @property
@@ -153,6 +153,8 @@ class HybridIndex:
         self._sources = np.array([r.source for r in self.records])
         self._sections = np.array([r.section for r in self.records])
         self._by_id = {r.id: i for i, r in enumerate(self.records)}
+        c = self.vectors.vectors.mean(axis=0) if self.vectors.vectors is not None and len(self.vectors.vectors) else None
+        self._centroid = c / max(float(np.linalg.norm(c)), 1e-12) if c is not None else None
 
     # -- searching ---------------------------------------------------------------------------------
     def mask(self, source: str | list[str] | None = None, section: str | list[str] | None = None) -> np.ndarray | None:
@@ -219,15 +221,27 @@ class HybridIndex:
             top = self._dense_top(qv, k, mask)
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
-        own = self.tokenizer.tokens(question)
-        coverage = sum(t in self.bm25.vocab for t in own) / len(own) if own else 0.0
+        feats = self.query_features(question, qv)
         sparse = self._bm25_top(self.tokenizer.query(question), max(cfg.candidates, k), mask)
         dense = self._dense_top(qv, max(cfg.candidates, k), mask)
         missing = [i for i in sparse if i not in dense]
         dense.update(self._dense_of(qv, missing))
         ranked = fuse(sparse, dense, cfg, {i: self.records[i].section for i in set(sparse) | set(dense)})[:k]
         return [Hit(self.records[i].id, s, self.records[i], bm25=sparse.get(i, 0.0), dense=dense.get(i, 0.0),
-                    confidence=confidence(s, cfg, coverage, dense.get(i, 0.0))) for i, s in ranked]
+                    confidence=confidence(feats | {"score": s, "dense": dense.get(i, 0.0)}, cfg))
+                for i, s in ranked]
+
+    def query_features(self, question: str, qv: np.ndarray | None = None) -> dict[str, float]:
+        """What the confidence knows about a question apart from its hits (see FusionConfig)."""
+        own = self.tokenizer.tokens(question)
+        vocab, idf = self.bm25.vocab, self.bm25.idf
+        known = [t for t in own if t in vocab]
+        top = float(idf.max()) if len(idf) else 1.0
+        total = sum(float(idf[vocab[t]]) if t in vocab else top for t in own)
+        qv = self.encode_query(question) if qv is None else qv
+        return {"coverage": len(known) / len(own) if own else 0.0,
+                "idf_coverage": sum(float(idf[vocab[t]]) for t in known) / total if total else 0.0,
+                "domain": float(qv @ self._centroid) if self._centroid is not None else 0.0}
 
     def get(self, record_id: str) -> Record | None:
         i = self._by_id.get(record_id)

@@ -110,9 +110,9 @@ def test_fusion_on_hand_made_lists():
     assert [round(s, 4) for _, s in ranked] == [0.45, 0.375, 0.35]
     assert fused_score(0.0, 0.1, FusionConfig(dense_floor=0.25, section_prior={})) == 0.0  # below the floor counts as nothing
     # the logistic confidence: z = 15*0.5 + 5*1 + 5*0.5 - 15 = 0 → 0.5
-    c = FusionConfig(conf_score=15, conf_cover=5, conf_dense=5, conf_bias=-15)
-    assert confidence(0.5, c, coverage=1.0, cosine=0.5) == pytest.approx(0.5)
-    assert confidence(0.2, c, coverage=0.1, cosine=0.2) < 0.01
+    c = FusionConfig(conf_weights={"score": 15, "coverage": 5, "dense": 5}, conf_bias=-15)
+    assert confidence({"score": 0.5, "coverage": 1.0, "dense": 0.5}, c) == pytest.approx(0.5)
+    assert confidence({"score": 0.2, "coverage": 0.1, "dense": 0.2}, c) < 0.01
 
 
 # -- FAISS ----------------------------------------------------------------------------------------
