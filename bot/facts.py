@@ -97,10 +97,15 @@ def extract(text: str, home_province: str = "海南") -> dict:
     elif _any((r"(已经|已|正在|在)(按月)?领(取)?(着)?.{0,4}(养老|退休|待遇)", r"领着", r"已经退休", r"已退休", r"退休了",
                r"我领(养老金|退休金)", r"拿着(养老金|退休金)"), t):
         facts["drawing"] = True
-    if _any((r"补办(了)?.{0,4}认证", r"(已经|已).{0,4}认证", r"认证.{0,8}(已经|已)(做|办)", r"认证(过|好|完)了",
-             r"做了认证", r"做过认证", r"认证完", r"(做|办)完了"), t):
+    if _any((r"补办(了)?[^，。,；]{0,4}认证", r"(已经|已)[^，。,；]{0,4}认证", r"认证[^，。,；]{0,8}(已经|已)(做|办)",
+             r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了"), t):
         facts["certified"] = True
-    elif _any((r"没.{0,6}认证", r"未.{0,4}认证", r"还没(做|去|办)", r"忘了(做|去|办)?认证", r"错过(了)?认证"), t):
+    elif _any((r"没按时", r"未按(时|期)", r"错过", r"过了认证", r"认证期(已经)?过", r"认证[^，。]{0,4}过期", r"停发",
+               r"忘了[^，。]{0,4}认证", r"去年没[^，。]{0,8}认证"), t):
+        facts["certified"] = False   # missed: the pension is suspended until certified
+    elif re.search(r"还没[^，。]{0,6}认证", t):
+        pass                         # not yet: whether it is late depends on the bureau's window
+    elif _any((r"没[^，。]{0,10}认证", r"未认证"), t):
         facts["certified"] = False
     if "student" not in facts and facts.get("employment") and "age" in facts and facts["age"] >= 25:
         facts["student"] = False  # a working adult who mentions no school is taken as not a student

@@ -174,15 +174,22 @@ def bench_scale(seed_idx: HybridIndex, n: int, questions: list[str], repeats: in
     doc_terms: list[np.ndarray] = []
     bm25_index, faiss_index = idx.bm25.index, idx.vectors.index
 
+    def keep_terms(docs):
+        """Pass documents through to the BM25 build, keeping each one's term ids (for rank-bm25) once the
+        build has read it, so only one document's tokens are alive at a time, as in index()."""
+        vocab, weights = idx.bm25.vocab, idx.bm25.weights
+        for d in docs:
+            yield d
+            doc_terms.append(np.fromiter((vocab[t] for f, toks in d.items() if weights.get(f, 1.0) for t in toks),
+                                         dtype=np.int32))
+
     def timed_bm25(docs):
-        stage["rss_tokenised_mb"] = peak_rss_mb()  # every record's token lists are alive here
+        # index() streams records: tokenising happens inside this call, so it is timed as one stage here
+        stage["rss_tokenised_mb"] = peak_rss_mb()
         stage["bm25_start"] = time.perf_counter()
-        out = bm25_index(docs)
+        out = bm25_index(keep_terms(docs))
         stage["bm25_s"] = time.perf_counter() - stage["bm25_start"]
         stage["rss_bm25_mb"] = peak_rss_mb()
-        vocab, weights = idx.bm25.vocab, idx.bm25.weights
-        doc_terms.extend(np.fromiter((vocab[t] for f, toks in d.items() if weights.get(f, 1.0) for t in toks),
-                                     dtype=np.int32) for d in docs)
         return out
 
     def timed_faiss(v):
@@ -332,8 +339,8 @@ def render(r: dict) -> str:
         b = c["build"]
         lines += [f"scale: {c['n']} synthetic records, vocab {c['vocab']}, BM25 nnz {c['bm25_nnz']} "
                   f"({c['bm25_mb']} MB), vectors {c['vectors_mb']} MB ({c['faiss']})",
-                  f"  build {c['build_s']:.1f}s = hash {b['hash_s']:.1f} + tokenise {b['tokenise_s']:.1f} "
-                  f"+ BM25 {b['bm25_s']:.1f} + FAISS {b['faiss_s']:.1f}  (synthesis {b['synth_s']:.1f}s, "
+                  f"  build {c['build_s']:.1f}s = hash {b['hash_s']:.1f} + tokenise and BM25 (streamed) "
+                  f"{b['tokenise_s'] + b['bm25_s']:.1f} + FAISS {b['faiss_s']:.1f}  (synthesis {b['synth_s']:.1f}s, "
                   f"vectors {b['vectors_s']:.1f}s not counted)",
                   f"  {'method':<22}{'p50 ms':>10}{'p95 ms':>10}"]
         lines += [row(m, c["methods"][m]) for m in METHODS]

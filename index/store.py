@@ -36,6 +36,14 @@ def open_index(folder: str | Path | None = None, records_path: str | Path = RECO
     """The index for the current corpus. A missing, stale or corrupt index is rebuilt (rebuild=True, the
     default) or refused with the reason (rebuild=False)."""
     folder = Path(folder) if folder else default_folder(encoder)
+    if not Path(records_path).exists() and Path(records_path) == RECORDS:
+        from corpus.build import parse_all, write_records
+        if log:
+            log(f"no {RECORDS.name} yet — parsing the registers in corpus/sources.toml (first start)")
+        parsed, warnings = parse_all()
+        write_records(parsed, RECORDS)
+        if log:
+            log(f"wrote {len(parsed)} records ({len(warnings)} warnings)")
     records = load_records(records_path)
     try:
         return HybridIndex.load(folder, records=records)

@@ -226,3 +226,14 @@ def test_cli_search_json_and_stdin():
     bad = subprocess.run([sys.executable, "-m", "index", "search", "x", "--source", "nowhere"], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown source" in bad.stderr
+
+
+def test_first_start_builds_the_corpus_and_the_index(tmp_path, monkeypatch, capsys):
+    import index.store as store
+    records = tmp_path / "records.jsonl"
+    monkeypatch.setattr(store, "RECORDS", records)
+    monkeypatch.setattr(store, "STORE", tmp_path / "store")
+    idx = store.open_index(tmp_path / "store" / "seed", records)
+    err = capsys.readouterr().err
+    assert records.exists() and len(idx.records) == 163
+    assert "parsing the registers" in err and "building it (first start)" in err
