@@ -68,11 +68,18 @@ class Bot:
         by_id = {r.id: r for r in self.rules}
         scored = [(r.matches(text), r) for r in self.rules]
         named = [r for s, r in sorted(scored, key=lambda x: -x[0]) if s > 0]
-        if new_facts and session.rules:
-            # a turn that adds facts continues the rule under discussion first
+        low = not hits or (hits[0].confidence or 0.0) < self.min_confidence
+        if session.rules and (new_facts or (low and not named)):
+            # a turn that adds facts (or says nothing new: 「记不清了」) continues the rule under discussion
             current = [by_id[i] for i in session.rules if i in by_id]
             return current + [r for r in named if r not in current]
-        return named
+        if named or not new_facts:
+            return named
+        # facts with no question named (「我今年三十岁，户口在海南」): the rules those facts are conditions of,
+        # when two or more of them are, or when the turn matched no register entry
+        overlap = [(len(set(r.facts) & set(new_facts)), r) for r in self.rules]
+        best = max(n for n, _ in overlap)
+        return [r for n, r in overlap if n == best] if best >= 2 or (best == 1 and low) else []
 
     def check(self, facts: dict, rule_ids: list[str] | None = None) -> list[Verdict]:
         """Evaluate rules on given facts (the self-check form)."""

@@ -65,8 +65,8 @@ def extract(text: str, home_province: str = "海南") -> dict:
         facts["days"] = cn2int(mo.group(1)) * 30 + (1 if "多" in mo.group(0) else 0)
     elif "半个月" in t:
         facts["days"] = 15
-    if _any((r"不是(在校)?学生", r"没(有)?(在)?上学", r"不上学", r"不读书", r"没读书", r"毕业了", r"已毕业", r"辍学",
-             r"非(在校)?学生"), t):
+    if _any((r"不是(在校)?学生", r"(没|不)(有)?(再|在)?(上学|读书|念书)", r"毕业了", r"已毕业", r"毕业(就|后|以后|之后)",
+             r"辍学", r"非(在校)?学生", r"早就不上"), t):
         facts["student"] = False
     elif _any((r"学生", r"在校", r"上学", r"读书", r"念书", r"读大学", r"读高中", r"上大学", r"上高中", r"读初中",
                r"读大[一二三四]", r"大[一二三四]在读", r"读研", r"研究生"), t):
@@ -84,13 +84,15 @@ def extract(text: str, home_province: str = "海南") -> dict:
         facts["hukou"] = "外省"
     elif _any((r"本省户", r"本地户", r"本地人", r"本省人", r"户口在本"), t):
         facts["hukou"] = "本省"
-    if _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位"), t):
+    pub_neg = re.search(r"(不是|没在|没有在|不在|非)[^，。]{0,3}(机关|事业单位|公务员|行政单位)", t)
+    emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇)[^，。]{0,4}养老", t)
+    if not pub_neg and _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位"), t):
         facts["employment"] = "机关事业单位"
-    elif _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里", r"单位上班", r"单位交", r"职工养老",
-               r"公司给我交", r"单位给我交"), t):
+    elif not emp_neg and _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里", r"单位上班", r"单位交",
+                               r"职工养老", r"公司给我交", r"单位给我交"), t):
         facts["employment"] = "企业职工"
-    elif _any((r"个体", r"做生意", r"开店", r"灵活就业", r"打零工", r"务农", r"种地", r"农民", r"没(有)?工作", r"无业",
-               r"在家", r"自由职业", r"没单位", r"没有单位"), t):
+    elif (pub_neg and emp_neg) or _any((r"个体", r"做生意", r"开店", r"灵活就业", r"打零工", r"务农", r"种地", r"农民",
+                                        r"没(有)?工作", r"无业", r"在家", r"自由职业", r"没单位", r"没有单位"), t):
         facts["employment"] = "个体或灵活就业"
     if _any((r"没(有)?领", r"未领", r"还没领", r"不领", r"没在领", r"没有(任何)?.{0,8}养老金"), t):
         facts["drawing"] = False
@@ -101,7 +103,8 @@ def extract(text: str, home_province: str = "海南") -> dict:
              r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了"), t):
         facts["certified"] = True
     elif _any((r"没按时", r"未按(时|期)", r"错过", r"过了认证", r"认证期(已经)?过", r"认证[^，。]{0,4}过期", r"停发",
-               r"忘了[^，。]{0,4}认证", r"去年没[^，。]{0,8}认证"), t):
+               r"忘了[^，。]{0,10}认证", r"去年没[^，。]{0,8}认证", r"过了(期限|时间|截止)", r"认证[^，。]{0,6}没(去)?(做|办)"),
+              t):
         facts["certified"] = False   # missed: the pension is suspended until certified
     elif re.search(r"还没[^，。]{0,6}认证", t):
         pass                         # not yet: whether it is late depends on the bureau's window

@@ -189,3 +189,31 @@ def test_traditional_question_detects_place_and_facts(bot):
     s = Session()
     bot.answer("我能按月領城鄉居民養老金嗎", s)
     assert bot.answer("我今年六十一歲，交了十五年", s).eligibility[0].verdict == "eligible"
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("不是机关事业单位的人，没参加过职工养老保险", {"employment": "个体或灵活就业"}),
+    ("初中毕业就没再上学", {"student": False}),
+    ("今年的资格认证她一直没去做", {"certified": False}),
+    ("我今年忘了做退休人员资格认证，已经过了期限", {"certified": False}),
+])
+def test_negated_facts(text, facts):
+    assert extract(text) == facts
+
+
+def test_facts_alone_open_the_rule_they_are_conditions_of(bot):
+    s = Session()
+    first = bot.answer("我今年三十岁，户口在海南儋州", s)
+    assert "resident_pension_enrol" in [v.rule for v in first.eligibility]
+    bot.answer("早就不上学了，也不是学生", s)
+    last = bot.answer("没在机关和事业单位工作过，没参加职工养老，更没领过什么养老金", s)
+    assert [v.verdict for v in last.eligibility if v.rule == "resident_pension_enrol"] == ["eligible"]
+
+
+def test_a_turn_with_nothing_new_keeps_the_rule(bot):
+    s = Session()
+    bot.answer("我想问问领城乡居民养老金的事", s)
+    bot.answer("我已经70岁了", s)
+    a = bot.answer("交了多少年我自己也记不清了", s)
+    v = [e for e in a.eligibility if e.rule == "resident_pension_monthly"][0]
+    assert v.verdict == "need_info" and v.missing == ("years",)
