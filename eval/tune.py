@@ -20,7 +20,7 @@ from index.store import open_index
 
 DATA = Path(__file__).resolve().parent / "data"
 CONF_FEATURES = ("score", "coverage", "dense", "idf_coverage", "domain")
-REFUSE_SHARE = 0.035  # in-scope questions the confidence may refuse (the target is at most 5%)
+REFUSE_SHARE = 0.035  # in-scope questions the confidence may refuse on the dev set (the target is at most 5%)
 
 
 def _load(name):

@@ -150,6 +150,7 @@ class HybridIndex:
         return self
 
     def _prepare(self) -> None:
+        self.tokenizer.use_terms(self.bm25.vocab)
         self._sources = np.array([r.source for r in self.records])
         self._sections = np.array([r.section for r in self.records])
         self._by_id = {r.id: i for i, r in enumerate(self.records)}
@@ -201,7 +202,7 @@ class HybridIndex:
         return {r: float((self.vectors.vectors[s:e] @ qv).max()) for r, s, e in zip(recs, starts, ends)}
 
     def encode_query(self, question: str) -> np.ndarray:
-        return self.encoder.encode([normalize(question)])[0]
+        return self.encoder.encode([self.tokenizer.correct(question)])[0]
 
     def search(self, question: str, k: int = 10, method: str = "hybrid", source=None, section=None) -> list[Hit]:
         if method not in METHODS:
@@ -233,7 +234,7 @@ class HybridIndex:
 
     def query_features(self, question: str, qv: np.ndarray | None = None) -> dict[str, float]:
         """What the confidence knows about a question apart from its hits (see FusionConfig)."""
-        own = self.tokenizer.tokens(question)
+        own = self.tokenizer.tokens(self.tokenizer.correct(question))
         vocab, idf = self.bm25.vocab, self.bm25.idf
         known = [t for t in own if t in vocab]
         top = float(idf.max()) if len(idf) else 1.0

@@ -87,6 +87,39 @@ class Tokenizer:
             cache[text] = self.words(text)
         return cache[text]
 
+    def use_terms(self, terms) -> None:
+        """Domain words (the index vocabulary, synonym phrases) that pinyin-input typos are corrected to."""
+        self._terms = {t for t in terms if 2 <= len(t) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in t)}
+        self._terms |= {p for p, _ in self.synonyms if 2 <= len(p) <= 4}
+        self._by_sound: dict[tuple, list[str]] = {}
+        for t in sorted(self._terms):
+            self._by_sound.setdefault(_sound(t), []).append(t)
+
+    def correct(self, question: str) -> str:
+        """Fix pinyin-input typos: a 2–4 character stretch that is no word, sounds exactly like a domain term
+        and differs from it in one character (two for four characters) is replaced by the term
+        (社报卡 → 社保卡, 劳动中裁 → 劳动仲裁, 拖欠公资 → 拖欠工资)."""
+        q = normalize(question)
+        if not getattr(self, "_by_sound", None):
+            return q
+        for run in re.findall(r"[\u4e00-\u9fff]{2,}", q):
+            fixed, i = run, 0
+            while i < len(fixed) - 1:
+                for n in (4, 3, 2):
+                    w = fixed[i:i + n]
+                    if len(w) < n or w in self._terms or self._jieba.FREQ.get(w):
+                        continue
+                    for term in self._by_sound.get(_sound(w), ()):
+                        if sum(a != b for a, b in zip(w, term)) <= (2 if n == 4 else 1):
+                            fixed = fixed[:i] + term + fixed[i + n:]
+                            break
+                    else:
+                        continue
+                    break
+                i += 1
+            q = q.replace(run, fixed)
+        return q
+
     def expand(self, question: str) -> str:
         """The question plus the register words its colloquial phrases stand for."""
         q = normalize(question)
@@ -94,7 +127,25 @@ class Tokenizer:
         return q + (" " + " ".join(extra) if extra else "")
 
     def query(self, question: str) -> list[str]:
-        return self.tokens(self.expand(question))
+        """Query tokens: the typo-corrected question with its synonyms, plus any original word the
+        correction replaced (a wrong correction loses nothing)."""
+        fixed = self.correct(question)
+        toks = self.tokens(self.expand(fixed))
+        if fixed != normalize(question):
+            have = set(toks)
+            toks += [t for t in self.tokens(question) if t not in have]
+        return toks
+
+
+@lru_cache(maxsize=20000)
+def _char_sound(ch: str) -> str:
+    from pypinyin import lazy_pinyin
+    return lazy_pinyin(ch)[0]
+
+
+def _sound(word: str) -> tuple[str, ...]:
+    """Toneless pinyin, character by character (the common reading), e.g. 社报 → ('she', 'bao')."""
+    return tuple(_char_sound(ch) for ch in word)
 
 
 def bigrams(text: str) -> list[str]:

@@ -237,3 +237,14 @@ def test_first_start_builds_the_corpus_and_the_index(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert records.exists() and len(idx.records) == 163
     assert "parsing the registers" in err and "building it (first start)" in err
+
+
+@pytest.mark.parametrize("typo,fixed", [("崖州社报卡怎么办理", "崖州社保卡怎么办理"), ("劳动中裁去哪里申请", "劳动仲裁去哪里申请"),
+                                        ("老板脱欠公资不给", "老板拖欠工资不给"), ("黑中界扣押身份正", "黑中介扣押身份证")])
+def test_pinyin_typos_are_corrected_to_domain_terms(seed_index, typo, fixed):
+    assert seed_index.tokenizer.correct(typo) == fixed
+
+
+def test_correct_text_and_real_words_are_left_alone(seed_index):
+    for q in ["灵活就业怎么参保", "护照过期了怎么续签", "我要交社保", "今天天气怎么样"]:
+        assert seed_index.tokenizer.correct(q) == q
