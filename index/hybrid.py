@@ -16,13 +16,13 @@ from index.bm25 import SparseBM25
 from index.encoders import EmbeddingCache, Encoder, make_encoder
 from index.errors import CorruptIndex, IndexNotFound, StaleIndex
 from index.fusion import FusionConfig, confidence, fuse
-from index.tokenize import DATA, Tokenizer, bigrams, normalize
+from index.tokenize import DATA, Tokenizer, bigrams, normalize, sound_table
 from index.vectors import VectorStore
 
-VERSION = 4
+VERSION = 5
 METHODS = ("bm25", "dense", "hybrid")
 FILES = ("params.json", "vocab.json", "idf.npy", "bm25.npz", "records.jsonl", "views.npy", "vectors.npy",
-         "faiss.index")
+         "faiss.index", "sounds.json")
 DEFAULT_WEIGHTS = {"title": 3.0, "body": 1.0, "title_chars": 1.0, "place": 3.0, "labels": 2.0}  # tuned: python -m eval tune
 
 
@@ -104,6 +104,7 @@ class HybridIndex:
         self.view_record = np.zeros(0, dtype=np.int32)   # vector row → record position
         self.corpus_hash = ""
         self._encoder: Encoder | None = None
+        self.sounds: dict[str, str] = {}
         self._sources = self._sections = self._centroid = None
 
     # -- settings ----------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ class HybridIndex:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = make_encoder(self.encoder_spec)
+            self._encoder = make_encoder(self.encoder_spec, cache_dir=self.cache_dir)
         return self._encoder
 
     def use_encoder(self, encoder: Encoder) -> HybridIndex:
@@ -132,6 +133,7 @@ class HybridIndex:
         self.records = list(records)
         self.corpus_hash = data_hash(self.records)
         self.bm25.index(record_fields(r, self.tokenizer) for r in self.records)
+        self.sounds = sound_table("".join(self.bm25.vocab))
         if vectors is None:
             views, owner = [], []
             for i, r in enumerate(self.records):
@@ -150,7 +152,7 @@ class HybridIndex:
         return self
 
     def _prepare(self) -> None:
-        self.tokenizer.use_terms(self.bm25.vocab)
+        self.tokenizer.use_terms(self.bm25.vocab, self.sounds)
         self._sources = np.array([r.source for r in self.records])
         self._sections = np.array([r.section for r in self.records])
         self._by_id = {r.id: i for i, r in enumerate(self.records)}
@@ -255,6 +257,7 @@ class HybridIndex:
         self.bm25.save(folder)
         self.vectors.save(folder)
         np.save(folder / "views.npy", self.view_record)
+        (folder / "sounds.json").write_text(json.dumps(self.sounds, ensure_ascii=False), encoding="utf-8")
         with (folder / "records.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
             for r in self.records:
                 fh.write(r.to_json() + "\n")
@@ -292,6 +295,7 @@ class HybridIndex:
             self.bm25 = SparseBM25.load(folder, meta["bm25"])
             self.vectors = VectorStore.load(folder, meta["vectors"])
             self.view_record = np.load(folder / "views.npy")
+            self.sounds = json.loads((folder / "sounds.json").read_text(encoding="utf-8"))
             self.corpus_hash = meta["corpus_hash"]
         except (StaleIndex, CorruptIndex):
             raise

@@ -46,7 +46,9 @@ def open_index(folder: str | Path | None = None, records_path: str | Path = RECO
             log(f"wrote {len(parsed)} records ({len(warnings)} warnings)")
     records = load_records(records_path)
     try:
-        return HybridIndex.load(folder, records=records)
+        idx = HybridIndex.load(folder, records=records)
+        idx.cache_dir = str(STORE / "cache")
+        return idx
     except (IndexNotFound, StaleIndex, CorruptIndex) as exc:
         if not rebuild:
             raise

@@ -87,13 +87,22 @@ class Tokenizer:
             cache[text] = self.words(text)
         return cache[text]
 
-    def use_terms(self, terms) -> None:
-        """Domain words (the index vocabulary, synonym phrases) that pinyin-input typos are corrected to."""
+    def use_terms(self, terms, sounds: dict[str, str]) -> None:
+        """Domain words (the index vocabulary, synonym phrases) that pinyin-input typos are corrected to, and
+        the pinyin of each character (`sound_table()`, stored with the index)."""
+        self._sounds = sounds
         self._terms = {t for t in terms if 2 <= len(t) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in t)}
         self._terms |= {p for p, _ in self.synonyms if 2 <= len(p) <= 4}
         self._by_sound: dict[tuple, list[str]] = {}
         for t in sorted(self._terms):
-            self._by_sound.setdefault(_sound(t), []).append(t)
+            key = self.sound(t)
+            if key:
+                self._by_sound.setdefault(key, []).append(t)
+
+    def sound(self, word: str) -> tuple[str, ...] | None:
+        """Toneless pinyin, character by character (社报 → ('she', 'bao')); None for a character not in the table."""
+        out = tuple(self._sounds.get(ch, "") for ch in word)
+        return out if all(out) else None
 
     def correct(self, question: str) -> str:
         """Fix pinyin-input typos: a 2–4 character stretch that is no word, sounds exactly like a domain term
@@ -109,7 +118,7 @@ class Tokenizer:
                     w = fixed[i:i + n]
                     if len(w) < n or w in self._terms or self._jieba.FREQ.get(w):
                         continue
-                    for term in self._by_sound.get(_sound(w), ()):
+                    for term in self._by_sound.get(self.sound(w), ()):
                         if sum(a != b for a, b in zip(w, term)) <= (2 if n == 4 else 1):
                             fixed = fixed[:i] + term + fixed[i + n:]
                             break
@@ -137,15 +146,20 @@ class Tokenizer:
         return toks
 
 
-@lru_cache(maxsize=20000)
-def _char_sound(ch: str) -> str:
+def sound_table(extra: str = "") -> dict[str, str]:
+    """Toneless pinyin (the common reading) of the 6,763 GB2312 characters plus `extra` ones (pypinyin; built
+    with the index so that answering a question never imports pypinyin)."""
     from pypinyin import lazy_pinyin
-    return lazy_pinyin(ch)[0]
 
-
-def _sound(word: str) -> tuple[str, ...]:
-    """Toneless pinyin, character by character (the common reading), e.g. 社报 → ('she', 'bao')."""
-    return tuple(_char_sound(ch) for ch in word)
+    chars = set(extra)
+    for hi in range(0xB0, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    chars = sorted(ch for ch in chars if "\u4e00" <= ch <= "\u9fff")
+    return dict(zip(chars, lazy_pinyin("".join(chars))))
 
 
 def bigrams(text: str) -> list[str]:

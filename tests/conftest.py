@@ -25,3 +25,13 @@ def seed_index():
 def bot(seed_index):
     from bot import Bot
     return Bot(seed_index)
+
+
+@pytest.fixture(scope="session")
+def ui_url(bot, tmp_path_factory):
+    """The real Gradio app on a free loopback port, with its own feedback store (started once)."""
+    from ui.app import serve
+    from ui.feedback import FeedbackStore
+    demo, url = serve(bot, feedback=FeedbackStore(tmp_path_factory.mktemp("ui") / "feedback.sqlite3"))
+    yield url
+    demo.close()

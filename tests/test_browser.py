@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from ui.app import serve
-from ui.feedback import FeedbackStore
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENS = Path(__file__).resolve().parents[1] / "eval" / "reports" / "screens"
@@ -25,10 +23,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def url(bot, tmp_path_factory):
-    demo, url = serve(bot, feedback=FeedbackStore(tmp_path_factory.mktemp("ui") / "feedback.sqlite3"))
-    yield url
-    demo.close()
+def url(ui_url):
+    return ui_url
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 
 from bot import Session
 from bot.text import MAX_CHARS
-from ui.app import build_app, serve
+from ui.app import build_app
 from ui.feedback import FeedbackStore
 from ui.handlers import ALL, OOPS, Handlers, facts_from_form, inert, plain
 
@@ -242,10 +242,8 @@ def test_build_app_exposes_only_ask_and_lookup(bot, tmp_path):
 
 # -- the real server through gradio_client -------------------------------------------------------
 @pytest.fixture(scope="module")
-def server(bot, tmp_path_factory):
-    demo, url = serve(bot, feedback=FeedbackStore(tmp_path_factory.mktemp("ui") / "feedback.sqlite3"))
-    yield url
-    demo.close()
+def server(ui_url):
+    return ui_url
 
 
 @pytest.fixture(scope="module")
