@@ -152,11 +152,12 @@ class Bot:
         return ans
 
     def _clarify(self, hits) -> list:
-        """The same kind of service offered by several bureaus with near-equal scores: one record per region."""
+        """Near-equal best matches from several bureaus (the same matter handled in each region, whatever the
+        register part): the best record of each region, to ask where the citizen is."""
         top = hits[0]
         seen, out = set(), []
         for h in hits:
-            if h.score < top.score * self.clarify_ratio or h.record.section != top.record.section:
+            if h.score < top.score * self.clarify_ratio:
                 continue
             if h.record.source not in seen:
                 seen.add(h.record.source)
