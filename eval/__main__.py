@@ -1,4 +1,4 @@
-"""python -m eval run [--methods M,…] [--json] [--data DIR] [--out DIR] | gate [--thresholds FILE] | bench …"""
+"""python -m eval run [--methods M,…] [--json] [--data DIR] [--out DIR] | gate [--thresholds FILE] | bench … | feedback …"""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["bench"]:
         from eval.bench import main as bench
         return bench(argv[1:])
+    if argv[:1] == ["feedback"]:
+        from eval.feedback import main as feedback
+        return feedback(argv[1:])
 
     ap = argparse.ArgumentParser(prog="python -m eval", description="Score retrieval and answers on the dev set.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -29,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--json", action="store_true", help="print the results as one JSON object on the last line")
     sub.choices["gate"].add_argument("--thresholds", default=str(THRESHOLDS), help="default: eval/thresholds.toml")
     sub.add_parser("bench", help="speed and memory benchmark (eval/bench.py; `bench --help` for options)")
+    sub.add_parser("feedback", help="questions citizens marked 没帮助, as dev-set candidates (`feedback --help`)")
     args = ap.parse_args(argv)
 
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  progress on stderr keeps stdout for results

@@ -271,3 +271,22 @@ def test_gate_cli_exits_1_listing_failures_and_prints_json_last(tmp_path, monkey
     res = json.loads(out[-1])
     assert res["methods"]["hybrid"]["top1"] == 1.0 and res["rules"]["accuracy"] == 0.5
     assert Path(res["report"]).exists() and Path(res["plot"]).stat().st_size > 0
+
+
+def test_feedback_candidates_from_the_apps_store(tmp_path):
+    import subprocess
+    import sys
+    from eval.feedback import candidates
+    from ui.feedback import FeedbackStore
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.add("社保卡丢了怎么办，我电话13812345678", "yazhou-service-17", "unhelpful", "yazhou")
+    store.add("灵活就业怎么参保", "yazhou-service-7", "helpful")
+    store.add("社保卡丢了怎么办，我电话13812345678", "yazhou-service-17", "unhelpful", "yazhou")  # same again
+    rows = candidates(tmp_path / "feedback.sqlite3")
+    assert len(rows) == 1 and rows[0]["gold"] == [] and rows[0]["region"] == "yazhou"
+    assert "138****5678" in rows[0]["question"] and rows[0]["answered"] == "yazhou-service-17"
+    assert len(candidates(tmp_path / "feedback.sqlite3", include_helpful=True)) == 2
+    assert candidates(tmp_path / "missing.sqlite3") == []
+    out = subprocess.run([sys.executable, "-m", "eval", "feedback", "--db", str(tmp_path / "feedback.sqlite3")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.count("\n") == 1

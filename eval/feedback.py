@@ -1,0 +1,55 @@
+"""Citizens' 「没帮助」 clicks (the app's SQLite feedback store) as candidate dev-set lines for a person to review.
+
+python -m eval feedback [--db PATH] [--all]   → one JSON line per question: gold left empty to fill in, the
+record the bot answered with, the region; add the reviewed lines to eval/data/questions.jsonl (or oos.jsonl)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_db() -> Path:
+    return Path(os.environ.get("SHEBAO_DATA") or REPO / "data") / "feedback.sqlite3"
+
+
+def candidates(db: str | Path, include_helpful: bool = False) -> list[dict]:
+    """Distinct questions marked unhelpful (or all), oldest first, as dev-set candidates."""
+    db = Path(db)
+    if not db.exists():
+        return []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT ts, question, record_id, verdict, region FROM feedback ORDER BY id").fetchall()
+    finally:
+        con.close()
+    out, seen = [], set()
+    for ts, question, record_id, verdict, region in rows:
+        if (verdict != "unhelpful" and not include_helpful) or question in seen:
+            continue
+        seen.add(question)
+        out.append({"id": f"f{len(out) + 1:03d}", "question": question, "gold": [], "style": "feedback",
+                    "region": region, "answered": record_id, "verdict": verdict, "ts": ts})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval feedback", description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default=str(default_db()))
+    ap.add_argument("--all", action="store_true", help="include questions marked helpful")
+    args = ap.parse_args(argv)
+    try:
+        rows = candidates(args.db, args.all)
+    except sqlite3.DatabaseError as exc:
+        print(f"error: {args.db} is not a feedback database ({exc})", file=sys.stderr)
+        return 2
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+    print(f"{len(rows)} candidate questions from {args.db}", file=sys.stderr)
+    return 0
