@@ -69,10 +69,14 @@ class Bot:
         scored = [(r.matches(text), r) for r in self.rules]
         named = [r for s, r in sorted(scored, key=lambda x: -x[0]) if s > 0]
         low = not hits or (hits[0].confidence or 0.0) < self.min_confidence
-        if session.rules and (new_facts or (low and not named)):
+        current = [by_id[i] for i in session.rules if i in by_id]
+        on_topic = any(h.id in r.sources for h in hits[:3] for r in current)
+        if current and (new_facts or (low and not named)):
             # a turn that adds facts (or says nothing new: 「记不清了」) continues the rule under discussion
-            current = [by_id[i] for i in session.rules if i in by_id]
             return current + [r for r in named if r not in current]
+        if current and (named or on_topic):
+            # a follow-up in the same dialogue (「他还能正常领养老金吗」) keeps the rule under discussion too
+            return named + [r for r in current if r not in named]
         if named or not new_facts:
             return named
         # facts with no question named (「我今年三十岁，户口在海南」): the rules those facts are conditions of,

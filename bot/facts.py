@@ -84,12 +84,14 @@ def extract(text: str, home_province: str = "海南") -> dict:
         facts["hukou"] = "外省"
     elif _any((r"本省户", r"本地户", r"本地人", r"本省人", r"户口在本"), t):
         facts["hukou"] = "本省"
-    pub_neg = re.search(r"(不是|没在|没有在|不在|非)[^，。]{0,3}(机关|事业单位|公务员|行政单位)", t)
-    emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇)[^，。]{0,4}养老", t)
-    if not pub_neg and _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位"), t):
+    pub_neg = re.search(r"(不是|不属于|并非|没在|没有在|不在|非)[^，。]{0,3}(机关|事业单位|公务员|行政单位)", t)
+    emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇)[^，。]{0,4}(养老|社保|保险)", t)
+    if not pub_neg and _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位", r"公办(学校|幼儿园|医院)",
+                             r"公立(学校|医院)", r"编制内", r"有编制", r"在编"), t):
         facts["employment"] = "机关事业单位"
     elif not emp_neg and _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里", r"单位上班", r"单位交",
-                               r"职工养老", r"公司给我交", r"单位给我交"), t):
+                               r"职工养老", r"职工社保", r"职工保险",
+                               r"(厂里|单位|公司|老板)(给|帮)?(我|他|她)?(交|缴|买)(了)?(职工)?(社保|保险|养老)"), t):
         facts["employment"] = "企业职工"
     elif (pub_neg and emp_neg) or _any((r"个体", r"做生意", r"开店", r"灵活就业", r"打零工", r"务农", r"种地", r"农民",
                                         r"没(有)?工作", r"无业", r"在家", r"自由职业", r"没单位", r"没有单位"), t):
@@ -102,12 +104,12 @@ def extract(text: str, home_province: str = "海南") -> dict:
     if _any((r"补办(了)?[^，。,；]{0,4}认证", r"(已经|已)[^，。,；]{0,4}认证", r"认证[^，。,；]{0,8}(已经|已)(做|办)",
              r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了"), t):
         facts["certified"] = True
+    elif re.search(r"还没[^，。]{0,6}认证|认证[^，。]{0,6}还没", t) and not _any((r"错过", r"过了", r"停发", r"过期"), t):
+        pass                         # not yet: whether it is late depends on the bureau's window
     elif _any((r"没按时", r"未按(时|期)", r"错过", r"过了认证", r"认证期(已经)?过", r"认证[^，。]{0,4}过期", r"停发",
                r"忘了[^，。]{0,10}认证", r"去年没[^，。]{0,8}认证", r"过了(期限|时间|截止)", r"认证[^，。]{0,6}没(去)?(做|办)"),
               t):
         facts["certified"] = False   # missed: the pension is suspended until certified
-    elif re.search(r"还没[^，。]{0,6}认证", t):
-        pass                         # not yet: whether it is late depends on the bureau's window
     elif _any((r"没[^，。]{0,10}认证", r"未认证"), t):
         facts["certified"] = False
     if "student" not in facts and facts.get("employment") and "age" in facts and facts["age"] >= 25:

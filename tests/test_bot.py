@@ -196,6 +196,11 @@ def test_traditional_question_detects_place_and_facts(bot):
     ("初中毕业就没再上学", {"student": False}),
     ("今年的资格认证她一直没去做", {"certified": False}),
     ("我今年忘了做退休人员资格认证，已经过了期限", {"certified": False}),
+    ("非在校学生，不属于机关事业单位", {"student": False}),
+    ("我老公在公办学校当老师", {"employment": "机关事业单位"}),
+    ("我在工厂上班，厂里给交了职工社保", {"employment": "企业职工"}),
+    ("没交过职工社保，也没领过任何养老金，不是机关事业单位的", {"employment": "个体或灵活就业", "drawing": False}),
+    ("今年的资格认证还没做", {}),
 ])
 def test_negated_facts(text, facts):
     assert extract(text) == facts
@@ -217,3 +222,10 @@ def test_a_turn_with_nothing_new_keeps_the_rule(bot):
     a = bot.answer("交了多少年我自己也记不清了", s)
     v = [e for e in a.eligibility if e.rule == "resident_pension_monthly"][0]
     assert v.verdict == "need_info" and v.missing == ("years",)
+
+
+def test_a_follow_up_naming_another_rule_keeps_the_one_under_discussion(bot):
+    s = Session()
+    bot.answer("我爸住在养老院，今年错过了认证时间", s)
+    a = bot.answer("他还能正常领养老金吗", s)
+    assert [v.verdict for v in a.eligibility if v.rule == "pension_certification"] == ["ineligible"]
