@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from corpus.sources import load_sources
 from bot import cards
-from bot.facts import extract
+from bot.facts import days_between, extract
 from bot.regions import Regions
 from bot.rules import Rule, Verdict, evaluate, load_rules
 from bot.text import clean, clean_full, for_search, mask, shorten
@@ -109,8 +109,13 @@ class Bot:
             if session.pending and self.regions.only_places(query):
                 query = session.pending  # 「我在定安」 answers the clarifying question: ask again there
         session.pending = None
-        new_facts = extract(query, self.regions.province(session.region))
+        query = self._fix(query)
+        wanted = {f for r in self.rules if r.id in session.rules or r.matches(query) for f in r.facts}
+        new_facts = extract(query, self.regions.province(session.region), wanted)
         session.facts.update(new_facts)
+        if "start_date" in session.facts and "today_date" in session.facts and "days" not in new_facts:
+            session.facts["days"] = float(days_between(session.facts["start_date"], session.facts["today_date"]))
+            new_facts["days"] = session.facts["days"]
 
         hits = self.index.search(query, k=self.k, method="hybrid", source=session.region)
         conf = hits[0].confidence if hits else 0.0
@@ -154,6 +159,11 @@ class Bot:
         log.info("q=%r region=%s conf=%.3f oos=%s top=%s %.0fms", mask(text), session.region, conf,
                  ans.out_of_scope, hits[0].id if hits else None, (time.perf_counter() - started) * 1000)
         return ans
+
+    def _fix(self, text: str) -> str:
+        """Pinyin-typo correction from the index (认正 → 认证), so facts and rule keywords see the right words."""
+        tok = getattr(self.index, "tokenizer", None)
+        return tok.correct(text) if tok is not None and hasattr(tok, "correct") else text
 
     def _clarify(self, hits) -> list:
         """Near-equal best matches from several bureaus (the same matter handled in each region, whatever the

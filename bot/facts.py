@@ -1,16 +1,21 @@
-"""Facts a citizen states in a turn: age, contribution years, days since founding/hiring, student, household
-registration, employment, already drawing a pension, certification done. Chinese and Arabic numerals."""
+"""Facts a citizen states in a turn: age, contribution years, days since founding/hiring (or two dates),
+student, household registration, employment, already drawing a pension, certification done.
+
+Chinese and Arabic numerals (六十二、五十有八、一十四、62). Approximate amounts keep their side of a boundary:
+「不到15年」 → 14.5, 「六十多岁」 → 60.5, 「虚岁60」 → 59 (周岁 is one less)."""
 
 from __future__ import annotations
 
 import re
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_NUM = r"(\d{1,3}|[零〇一二两三四五六七八九十百]{1,5})"
+_NUM = r"(\d{1,3}|[零〇一二两三四五六七八九十百]{1,5}(?:有[一二三四五六七八九])?)"
+_DIALECT = {"冇": "没", "木有": "没有", "没得": "没有"}
 
 
 def cn2int(text: str) -> int | None:
-    """'62' → 62, '六十二' → 62, '十五' → 15, '一百' → 100, '两' → 2."""
+    """'62' → 62, '六十二' → 62, '五十有八' → 58, '十五' → 15, '一百' → 100, '两' → 2."""
+    text = text.replace("有", "")
     if text.isdigit():
         return int(text)
     total, cur = 0, 0
@@ -28,90 +33,177 @@ def cn2int(text: str) -> int | None:
     return total + cur
 
 
-def _num(m: re.Match | None, group: int = 1) -> int | None:
-    return cn2int(m.group(group)) if m else None
-
-
 def _any(patterns: tuple[str, ...], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
-_PLACES = {"海南": ("海口", "三亚", "崖州", "定安", "临高", "洋浦", "儋州", "琼海", "文昌", "万宁", "东方", "五指山",
-                   "澄迈", "屯昌", "陵水", "乐东", "昌江", "白沙", "琼中", "保亭"),
+def _amount(t: str, unit: str, lead: str = "") -> float | None:
+    """A number before `unit` (after `lead`), with 不到/多/来/出头 kept as ±0.5 around it."""
+    found = list(re.finditer(lead + r"(不到|不足|没到|没满|未满)?" + _NUM + r"(多|来|出头)?(?:个)?(多|来)?" + unit, t))
+    bounds = [m for m in found if m.group(1)]  # 「十来年，反正不到15年」: the stated bound is the fact
+    m = (bounds or found or [None])[0]
+    if not m or cn2int(m.group(2)) is None:
+        return None
+    n = float(cn2int(m.group(2)))
+    if m.group(1):
+        return n - 0.5
+    if m.group(3) or m.group(4):
+        return n + 0.5
+    return n
+
+
+_PLACES = {"海南": ("海口", "三亚", "崖州", "崖城", "定安", "临高", "洋浦", "儋州", "琼海", "文昌", "万宁", "东方",
+                   "五指山", "澄迈", "屯昌", "陵水", "乐东", "昌江", "白沙", "琼中", "保亭", "嘉积"),
            "湖南": ("长沙", "怀化", "洪江", "株洲", "湘潭", "衡阳", "岳阳", "常德", "邵阳")}
 _PROVINCES = ("海南", "湖南", "广东", "广西", "湖北", "四川", "贵州", "云南", "江西", "福建", "浙江", "江苏", "河南",
               "河北", "山东", "山西", "陕西", "甘肃", "安徽", "黑龙江", "吉林", "辽宁", "内蒙古", "新疆", "西藏",
               "青海", "宁夏", "重庆", "北京", "上海", "天津")
+_EMPLOYER = r"成立|注册|开业|开张|招|入职|用工|上班|营业执照|员工|雇|请了|工人|办社保|社保登记|参保登记"
+_DATE = r"(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})[号日]"
 
 
-def extract(text: str, home_province: str = "海南") -> dict:
-    """Facts found in one turn (only the ones stated)."""
+def _age(t: str) -> float | None:
+    m = re.search(r"虚岁" + _NUM, t)
+    if m and cn2int(m.group(1)) is not None:
+        return cn2int(m.group(1)) - 1.0
+    for lead, unit in (("", r"周?岁"), ("年满", r"(?![年天日个月])"), ("今年", r"(?![年天日个月])"),
+                       ("刚过", r"(?![年天日个月])"), ("刚满", r"(?![年天日个月])"), ("", r"整(?![年天日个月])")):
+        v = _amount(t, unit, lead)
+        if v is not None and 0 < v < 130:
+            return v
+    return None
+
+
+def _days(t: str, wanted: bool) -> float | None:
+    if not (wanted or re.search(_EMPLOYER, t)):
+        return None
+    m = re.search(_NUM + r"个半月", t)
+    if m and cn2int(m.group(1)) is not None:
+        return cn2int(m.group(1)) * 30 + 15.0
+    if "半个月" in t:
+        return 15.0
+    d = re.search(r"(?:第)?" + _NUM + r"(多)?(?:天|日)(?!内)", t)
+    if d and cn2int(d.group(1)) is not None and not re.search(r"30日内|三十日内", t):
+        return cn2int(d.group(1)) + (0.5 if d.group(2) else 0.0)
+    mo = re.search(_NUM + r"个(多)?月", t)
+    if mo and cn2int(mo.group(1)) is not None:
+        return cn2int(mo.group(1)) * 30 + (1.0 if mo.group(2) else 0.0)
+    return None
+
+
+def days_between(start: tuple[int, int], end: tuple[int, int]) -> int:
+    """Days from month/day `start` to month/day `end` in one (non-leap) year, or across a new year."""
+    cum = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
+    a, b = cum[start[0] - 1] + start[1], cum[end[0] - 1] + end[1]
+    return b - a if b >= a else b + 365 - a
+
+
+def _dates(t: str) -> dict:
+    out = {}
+    for clause in re.split(r"[，。,；;!！?？]", t):
+        for m in re.finditer(_DATE, clause):
+            md = (cn2int(m.group(1)), cn2int(m.group(2)))
+            if None in md or not (1 <= md[0] <= 12 and 1 <= md[1] <= 31):
+                continue
+            if re.search(r"今天|现在|今儿|今日|到今", clause):
+                out["today_date"] = md
+            elif re.search(_EMPLOYER, clause):
+                out["start_date"] = md
+    return out
+
+
+def _hukou(t: str, home_province: str) -> str | None:
+    # 「湖南户口」「广东人」 first, across all provinces; then 「户口没迁，还在湖北老家」
+    for pattern in (r"({places})(省|市|县|区)?(的)?.{{0,4}}?(户口|户籍|人|本地人|籍)",
+                    r"(户口|户籍)[^。]{{0,10}}(在|是)[^，。]{{0,3}}({places})"):
+        for p in _PROVINCES:
+            places = "|".join((p,) + _PLACES.get(p, ()))
+            if re.search(pattern.format(places=places), t):
+                return "本省" if p == home_province else "外省"
+    if _any((r"外省", r"外地户口", r"外地户籍", r"外地人", r"不是本地", r"不是本省", r"户口不在"), t):
+        return "外省"
+    if _any((r"本省户", r"本地户", r"本地人", r"本省人", r"户口在本"), t):
+        return "本省"
+    return None
+
+
+def _employment(t: str) -> str | None:
+    pub_neg = re.search(r"(不是|不属于|并非|没在|没有在|不在|非)[^，。]{0,3}(机关|事业单位|公务员|行政单位)|(没有|没|无)编制", t)
+    emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇)[^，。]{0,4}(养老|社保|保险)|"
+                        r"(职工|城镇)[^，。]{0,6}(养老|社保|保险)[^，。]{0,6}(没|未)(有)?(交|缴|参加|买)", t)
+    if not pub_neg and _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位", r"公办(学校|幼儿园|医院)",
+                             r"公立(学校|医院)", r"编制内", r"(?<![没无])有编制", r"在编", r"(镇|县|区|市)政府上班",
+                             r"卫生院"), t):
+        return "机关事业单位"
+    if not emp_neg and _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里", r"单位上班", r"单位交",
+                             r"职工养老", r"职工社保", r"职工保险",
+                             r"(厂里|单位|公司|老板|超市|店里)[^，。]{0,6}(交|缴|买)(了)?[^，。]{0,3}(社保|保险|养老)"), t):
+        return "企业职工"
+    if (pub_neg and emp_neg) or _any((r"个体", r"做生意", r"开店", r"小卖部", r"灵活就业", r"打零工", r"务农", r"种地",
+                                      r"农民", r"没(有)?工作", r"无业", r"在家", r"自由职业", r"没单位", r"没有单位",
+                                      r"外卖", r"滴滴", r"摆摊", r"村委会"), t):
+        return "个体或灵活就业"
+    return None
+
+
+def _certified(t: str) -> bool | None:
+    if _any((r"补办(了)?[^，。,；]{0,4}认证", r"(已经|已)[^，。,；]{0,4}认证", r"认证[^，。,；]{0,8}(已经|已)(做|办)",
+             r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了",
+             r"(人脸识别|刷脸)[^，。,；]{0,6}(做|弄|搞|认证)(过|好|完)"), t):
+        return True
+    missed = (r"没按时", r"未按(时|期)", r"错过", r"过了认证", r"认证期(已经)?过", r"认证[^，。]{0,4}过期", r"停发",
+              r"要停", r"忘了[^，。]{0,10}认证", r"去年没[^，。]{0,8}认证", r"过了(期限|时间|截止)",
+              r"截止[^，。]{0,8}过", r"(期限|日期)[^，。]{0,4}(已经)?过了")
+    if re.search(r"还没[^，。]{0,6}认证|认证[^，。]{0,6}还没", t) and not _any(missed, t):
+        return None                  # not yet: whether it is late depends on the bureau's window
+    if _any(missed + (r"认证[^，。]{0,6}没(去)?(做|办)",), t):
+        return False                 # missed: the pension is suspended until certified
+    if _any((r"没[^，。]{0,10}认证", r"未认证"), t):
+        return False
+    return None
+
+
+def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | set[str] = frozenset()) -> dict:
+    """Facts found in one turn (only the ones stated). `wanted`: facts the rules under discussion need, so a
+    bare 「到今天已经50天了」 counts as days only when the employer rule is being discussed."""
     t = re.sub(r"\s+", "", text)
+    for word, plain in _DIALECT.items():
+        t = t.replace(word, plain)
     facts: dict = {}
-    age = _num(re.search(_NUM + r"周?岁", t)) or _num(re.search(r"年满" + _NUM + r"(?!年)", t)) \
-        or _num(re.search(r"今年" + _NUM + r"(?![年天日个月])", t))
-    if age is not None and 0 < age < 130:
+    age = _age(t)
+    if age is not None:
         facts["age"] = age
-    m = re.search(r"(?:交|缴|缴费|缴纳|买|参保|交费|续)[了过满够足]?(?:了)?" + _NUM + r"个?多?年", t) \
-        or re.search(r"(?:累计|已经|已)(?:缴费|交|缴)?" + _NUM + r"个?年", t) \
-        or re.search(_NUM + r"年(?:的)?(?:社保|养老保险|保险|缴费)", t)
-    if m and cn2int(m.group(1)) is not None and cn2int(m.group(1)) < 80:
-        facts["years"] = cn2int(m.group(1))
-    d = re.search(_NUM + r"(?:多)?(?:天|日)", t)
-    mo = re.search(_NUM + r"个(?:多)?月", t)
-    if d and cn2int(d.group(1)) is not None and not re.search(r"30日内|三十日内", t[max(0, d.start() - 1): d.end() + 1]):
-        facts["days"] = cn2int(d.group(1))
-    elif mo and cn2int(mo.group(1)) is not None:
-        facts["days"] = cn2int(mo.group(1)) * 30 + (1 if "多" in mo.group(0) else 0)
-    elif "半个月" in t:
-        facts["days"] = 15
+    bound = re.search(r"(?:不到|不足|没到|没满|未满)" + _NUM + r"年", t)
+    years = (cn2int(bound.group(1)) - 0.5 if bound and cn2int(bound.group(1)) is not None else None) \
+        or _amount(t, r"年", r"(?:交|缴|缴费|缴纳|买|参保|交费|续|交满|交够|缴满|累计)[了过满够足]?(?:了)?") \
+        or _amount(t, r"年(?:的)?(?:社保|养老保险|保险|缴费)")
+    if years is not None and years < 80:
+        facts["years"] = years
+    days = _days(t, "days" in wanted)
+    if days is not None:
+        facts["days"] = days
+    facts.update(_dates(t))
     if _any((r"不是(在校)?学生", r"(没|不)(有)?(再|在)?(上学|读书|念书)", r"毕业了", r"已毕业", r"毕业(就|后|以后|之后)",
              r"辍学", r"非(在校)?学生", r"早就不上"), t):
         facts["student"] = False
-    elif _any((r"学生", r"在校", r"上学", r"读书", r"念书", r"读大学", r"读高中", r"上大学", r"上高中", r"读初中",
-               r"读大[一二三四]", r"大[一二三四]在读", r"读研", r"研究生"), t):
+    elif _any((r"学生", r"在校", r"上学", r"读书", r"念书", r"在读", r"读(大学|高中|初中|研)", r"上(大学|高中|初中)",
+               r"(读|上)?(大|高|初)[一二三四]", r"研究生"), t):
         facts["student"] = True
-    prov = None
-    for p in _PROVINCES:
-        places = "|".join((p,) + _PLACES.get(p, ()))
-        if re.search(f"({places})" + r"(省|市|县|区)?(的)?.{0,4}?(户口|户籍|人|本地人|籍)", t) \
-                or re.search(r"户(口|籍)(在|是)" + f"({places})", t):
-            prov = p
-            break
-    if prov:
-        facts["hukou"] = "本省" if prov == home_province else "外省"
-    elif _any((r"外省", r"外地户口", r"外地户籍", r"外地人", r"不是本地", r"不是本省", r"户口不在"), t):
-        facts["hukou"] = "外省"
-    elif _any((r"本省户", r"本地户", r"本地人", r"本省人", r"户口在本"), t):
-        facts["hukou"] = "本省"
-    pub_neg = re.search(r"(不是|不属于|并非|没在|没有在|不在|非)[^，。]{0,3}(机关|事业单位|公务员|行政单位)", t)
-    emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇)[^，。]{0,4}(养老|社保|保险)", t)
-    if not pub_neg and _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位", r"公办(学校|幼儿园|医院)",
-                             r"公立(学校|医院)", r"编制内", r"有编制", r"在编"), t):
-        facts["employment"] = "机关事业单位"
-    elif not emp_neg and _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里", r"单位上班", r"单位交",
-                               r"职工养老", r"职工社保", r"职工保险",
-                               r"(厂里|单位|公司|老板)(给|帮)?(我|他|她)?(交|缴|买)(了)?(职工)?(社保|保险|养老)"), t):
-        facts["employment"] = "企业职工"
-    elif (pub_neg and emp_neg) or _any((r"个体", r"做生意", r"开店", r"灵活就业", r"打零工", r"务农", r"种地", r"农民",
-                                        r"没(有)?工作", r"无业", r"在家", r"自由职业", r"没单位", r"没有单位"), t):
-        facts["employment"] = "个体或灵活就业"
+    hukou = _hukou(t, home_province)
+    if hukou:
+        facts["hukou"] = hukou
+    employment = _employment(t)
+    if employment:
+        facts["employment"] = employment
     if _any((r"没(有)?领", r"未领", r"还没领", r"不领", r"没在领", r"没有(任何)?.{0,8}养老金"), t):
         facts["drawing"] = False
-    elif _any((r"(已经|已|正在|在)(按月)?领(取)?(着)?.{0,4}(养老|退休|待遇)", r"领着", r"已经退休", r"已退休", r"退休了",
-               r"我领(养老金|退休金)", r"拿着(养老金|退休金)"), t):
+    elif _any((r"(已经|已|正在|在)(按月)?领(取)?(着)?.{0,4}(养老|退休|待遇)", r"(领着|拿着)[^，。]{0,4}(养老|退休|待遇)",
+               r"(每月|每个月|按月)(都)?(拿|领)[^，。]{0,3}(养老金|退休金|退休工资)", r"已经退休", r"已退休", r"退休了",
+               r"我领(养老金|退休金)"), t):
         facts["drawing"] = True
-    if _any((r"补办(了)?[^，。,；]{0,4}认证", r"(已经|已)[^，。,；]{0,4}认证", r"认证[^，。,；]{0,8}(已经|已)(做|办)",
-             r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了"), t):
-        facts["certified"] = True
-    elif re.search(r"还没[^，。]{0,6}认证|认证[^，。]{0,6}还没", t) and not _any((r"错过", r"过了", r"停发", r"过期"), t):
-        pass                         # not yet: whether it is late depends on the bureau's window
-    elif _any((r"没按时", r"未按(时|期)", r"错过", r"过了认证", r"认证期(已经)?过", r"认证[^，。]{0,4}过期", r"停发",
-               r"忘了[^，。]{0,10}认证", r"去年没[^，。]{0,8}认证", r"过了(期限|时间|截止)", r"认证[^，。]{0,6}没(去)?(做|办)"),
-              t):
-        facts["certified"] = False   # missed: the pension is suspended until certified
-    elif _any((r"没[^，。]{0,10}认证", r"未认证"), t):
-        facts["certified"] = False
+    certified = _certified(t)
+    if certified is not None:
+        facts["certified"] = certified
     if "student" not in facts and facts.get("employment") and "age" in facts and facts["age"] >= 25:
         facts["student"] = False  # a working adult who mentions no school is taken as not a student
     return facts

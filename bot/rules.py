@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,16 @@ _OPS = {
     "ge": lambda a, b: a >= b, "le": lambda a, b: a <= b, "eq": lambda a, b: a == b,
     "ne": lambda a, b: a != b, "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
 }
+
+
+def _shown(value, op: str = ""):
+    """A fact as a sentence shows it: 61.0 → 61; an approximate 14.5 that failed 「≥15」 → 不到15, 30.5 that
+    failed 「≤30」 → 30多."""
+    if isinstance(value, bool) or not isinstance(value, float):
+        return value
+    if value.is_integer():
+        return int(value)
+    return f"不到{math.ceil(value)}" if op == "ge" else f"{math.floor(value)}多"
 
 
 @dataclass(frozen=True)
@@ -29,9 +40,10 @@ class Condition:
     def failure(self, facts: dict) -> str:
         if self.fail_if and all(facts.get(k) == v for k, v in self.fail_if.items()) and self.fail_alt:
             return self.fail_alt
-        values = dict(facts)
+        values = {k: _shown(v, self.op if k == self.fact else "") for k, v in facts.items()}
         if isinstance(self.value, (int, float)) and isinstance(facts.get(self.fact), (int, float)):
-            values["short"] = abs(self.value - facts[self.fact])
+            short = abs(self.value - facts[self.fact])
+            values["short"] = int(short) if float(short).is_integer() else "若干"
         return self.fail.format(**values)
 
 

@@ -152,7 +152,8 @@ class HybridIndex:
         return self
 
     def _prepare(self) -> None:
-        self.tokenizer.use_terms(self.bm25.vocab, self.sounds)
+        df = np.diff(self.bm25.matrix.indptr) if self.bm25.matrix is not None else []
+        self.tokenizer.use_terms(self.bm25.vocab, self.sounds, {t: int(df[j]) for t, j in self.bm25.vocab.items()})
         self._sources = np.array([r.source for r in self.records])
         self._sections = np.array([r.section for r in self.records])
         self._by_id = {r.id: i for i, r in enumerate(self.records)}

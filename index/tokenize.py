@@ -87,14 +87,18 @@ class Tokenizer:
             cache[text] = self.words(text)
         return cache[text]
 
-    def use_terms(self, terms, sounds: dict[str, str]) -> None:
+    def use_terms(self, terms, sounds: dict[str, str], df: dict[str, int] | None = None) -> None:
         """Domain words (the index vocabulary, synonym phrases) that pinyin-input typos are corrected to, and
         the pinyin of each character (`sound_table()`, stored with the index)."""
         self._sounds = sounds
-        self._terms = {t for t in terms if 2 <= len(t) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in t)}
+        # dictionary words only: an odd n-gram of the vocabulary (「入置」) must never replace a real word
+        self._terms = {t for t in terms if 2 <= len(t) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in t)
+                       and self._jieba.FREQ.get(t)}
         self._terms |= {p for p, _ in self.synonyms if 2 <= len(p) <= 4}
         self._by_sound: dict[tuple, list[str]] = {}
-        for t in sorted(self._terms):
+        df = df or {}
+        # homophones sorted by how many records use them: the common domain word is the likelier intent
+        for t in sorted(self._terms, key=lambda t: (-df.get(t, 0), t)):
             key = self.sound(t)
             if key:
                 self._by_sound.setdefault(key, []).append(t)
@@ -113,14 +117,18 @@ class Tokenizer:
             return q
         for run in re.findall(r"[\u4e00-\u9fff]{2,}", q):
             fixed, i = run, 0
+            cuts = self._cuts(fixed)
             while i < len(fixed) - 1:
                 for n in (4, 3, 2):
                     w = fixed[i:i + n]
-                    if len(w) < n or w in self._terms or self._jieba.FREQ.get(w):
+                    # only whole segments (a window across 职工|养老 is no typo), never a real word
+                    if len(w) < n or i not in cuts or i + n not in cuts or w in self._terms \
+                            or self._jieba.FREQ.get(w):
                         continue
                     for term in self._by_sound.get(self.sound(w), ()):
                         if sum(a != b for a, b in zip(w, term)) <= (2 if n == 4 else 1):
                             fixed = fixed[:i] + term + fixed[i + n:]
+                            cuts = self._cuts(fixed)
                             break
                     else:
                         continue
@@ -128,6 +136,14 @@ class Tokenizer:
                 i += 1
             q = q.replace(run, fixed)
         return q
+
+    def _cuts(self, run: str) -> set[int]:
+        """Offsets where jieba's segmentation of `run` puts a boundary."""
+        cuts, pos = {0}, 0
+        for w in self._jieba.cut(run, HMM=False):
+            pos += len(w)
+            cuts.add(pos)
+        return cuts
 
     def expand(self, question: str) -> str:
         """The question plus the register words its colloquial phrases stand for."""

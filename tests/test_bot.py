@@ -201,6 +201,12 @@ def test_traditional_question_detects_place_and_facts(bot):
     ("我在工厂上班，厂里给交了职工社保", {"employment": "企业职工"}),
     ("没交过职工社保，也没领过任何养老金，不是机关事业单位的", {"employment": "个体或灵活就业", "drawing": False}),
     ("今年的资格认证还没做", {}),
+    ("今年五十有八了", {"age": 58}), ("我虚岁60", {"age": 59}),
+    ("居民养老交了十来年，反正不到15年", {"years": 14.5}),
+    ("营业执照下来一个半月了", {"days": 45}), ("人脸识别已经做过了", {"certified": True}),
+    ("我阿公冇做今年的认证", {"certified": False}), ("我妈领着村里的老人补贴，一个月几十块", {}),
+    ("就在村委会当会计，没有编制", {"employment": "个体或灵活就业"}),
+    ("我是外省的，湖南户口，在三亚打工", {"hukou": "外省"}),
 ])
 def test_negated_facts(text, facts):
     assert extract(text) == facts
@@ -229,3 +235,19 @@ def test_a_follow_up_naming_another_rule_keeps_the_one_under_discussion(bot):
     bot.answer("我爸住在养老院，今年错过了认证时间", s)
     a = bot.answer("他还能正常领养老金吗", s)
     assert [v.verdict for v in a.eligibility if v.rule == "pension_certification"] == ["ineligible"]
+
+
+def test_two_dates_make_a_day_count(bot):
+    s = Session()
+    bot.answer("我们小公司3月25号成立的", s)
+    a = bot.answer("今天都4月20号了，单位社保登记还能办不", s)
+    assert s.facts["days"] == 26 and [v.verdict for v in a.eligibility if v.rule == "employer_registration"] == ["eligible"]
+
+
+def test_approximate_years_are_shown_as_such(bot):
+    s = Session()
+    bot.answer("我爸今年62了", s)
+    bot.answer("居民养老交了十来年，反正不到15年", s)
+    a = bot.answer("能按月拿钱不", s)
+    v = [e for e in a.eligibility if e.rule == "resident_pension_monthly"][0]
+    assert v.verdict == "ineligible" and v.reason.startswith("您累计缴费不到15年") and "补缴不足的若干年" in v.reason
