@@ -212,42 +212,38 @@ def test_negated_facts(text, facts):
     assert extract(text) == facts
 
 
-def test_facts_alone_open_the_rule_they_are_conditions_of(bot):
+def dialogue(bot, *turns):
+    """(session, the verdicts of the last answer by rule id) after the citizen's turns."""
     s = Session()
-    first = bot.answer("我今年三十岁，户口在海南儋州", s)
-    assert "resident_pension_enrol" in [v.rule for v in first.eligibility]
-    bot.answer("早就不上学了，也不是学生", s)
-    last = bot.answer("没在机关和事业单位工作过，没参加职工养老，更没领过什么养老金", s)
-    assert [v.verdict for v in last.eligibility if v.rule == "resident_pension_enrol"] == ["eligible"]
+    for turn in turns:
+        a = bot.answer(turn, s)
+    return s, {v.rule: v for v in a.eligibility}
+
+
+def test_facts_alone_open_the_rule_they_are_conditions_of(bot):
+    _, first = dialogue(bot, "我今年三十岁，户口在海南儋州")
+    assert "resident_pension_enrol" in first
+    _, last = dialogue(bot, "我今年三十岁，户口在海南儋州", "早就不上学了，也不是学生",
+                       "没在机关和事业单位工作过，没参加职工养老，更没领过什么养老金")
+    assert last["resident_pension_enrol"].verdict == "eligible"
 
 
 def test_a_turn_with_nothing_new_keeps_the_rule(bot):
-    s = Session()
-    bot.answer("我想问问领城乡居民养老金的事", s)
-    bot.answer("我已经70岁了", s)
-    a = bot.answer("交了多少年我自己也记不清了", s)
-    v = [e for e in a.eligibility if e.rule == "resident_pension_monthly"][0]
-    assert v.verdict == "need_info" and v.missing == ("years",)
+    _, v = dialogue(bot, "我想问问领城乡居民养老金的事", "我已经70岁了", "交了多少年我自己也记不清了")
+    assert v["resident_pension_monthly"].verdict == "need_info" and v["resident_pension_monthly"].missing == ("years",)
 
 
 def test_a_follow_up_naming_another_rule_keeps_the_one_under_discussion(bot):
-    s = Session()
-    bot.answer("我爸住在养老院，今年错过了认证时间", s)
-    a = bot.answer("他还能正常领养老金吗", s)
-    assert [v.verdict for v in a.eligibility if v.rule == "pension_certification"] == ["ineligible"]
+    _, v = dialogue(bot, "我爸住在养老院，今年错过了认证时间", "他还能正常领养老金吗")
+    assert v["pension_certification"].verdict == "ineligible"
 
 
 def test_two_dates_make_a_day_count(bot):
-    s = Session()
-    bot.answer("我们小公司3月25号成立的", s)
-    a = bot.answer("今天都4月20号了，单位社保登记还能办不", s)
-    assert s.facts["days"] == 26 and [v.verdict for v in a.eligibility if v.rule == "employer_registration"] == ["eligible"]
+    s, v = dialogue(bot, "我们小公司3月25号成立的", "今天都4月20号了，单位社保登记还能办不")
+    assert s.facts["days"] == 26 and v["employer_registration"].verdict == "eligible"
 
 
 def test_approximate_years_are_shown_as_such(bot):
-    s = Session()
-    bot.answer("我爸今年62了", s)
-    bot.answer("居民养老交了十来年，反正不到15年", s)
-    a = bot.answer("能按月拿钱不", s)
-    v = [e for e in a.eligibility if e.rule == "resident_pension_monthly"][0]
+    _, verdicts = dialogue(bot, "我爸今年62了", "居民养老交了十来年，反正不到15年", "能按月拿钱不")
+    v = verdicts["resident_pension_monthly"]
     assert v.verdict == "ineligible" and v.reason.startswith("您累计缴费不到15年") and "补缴不足的若干年" in v.reason
