@@ -62,6 +62,12 @@ _EMPLOYER = r"成立|注册|开业|开张|招|入职|用工|上班|营业执照|
 _DATE = r"(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})[号日]"
 
 
+def _stated(pattern: str, t: str) -> bool:
+    """The pattern occurs in a clause that states something rather than asks (「每月领养老金吗」 asks)."""
+    return any(re.search(pattern, c) and not re.search(r"吗|能不能|能否|可不可以|可以不|条件|怎么|如何|什么", c)
+               for c in re.split(r"[，。,；;!！?？]", t))
+
+
 def _age(t: str) -> float | None:
     m = re.search(r"虚岁" + _NUM, t)
     if m and cn2int(m.group(1)) is not None:
@@ -128,7 +134,8 @@ def _hukou(t: str, home_province: str) -> str | None:
 
 
 def _employment(t: str) -> str | None:
-    pub_neg = re.search(r"(不是|不属于|并非|没在|没有在|不在|非)[^，。]{0,3}(机关|事业单位|公务员|行政单位)|(没有|没|无)编制", t)
+    pub_neg = re.search(r"(不是|不属于|并非|没在|没有在|不在|非|不曾|从未|从没|从来没)[^，。]{0,4}(机关|事业单位|公务员|行政单位)|"
+                        r"(没有|没|无)编制", t)
     emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇)[^，。]{0,4}(养老|社保|保险)|"
                         r"(职工|城镇)[^，。]{0,6}(养老|社保|保险)[^，。]{0,6}(没|未)(有)?(交|缴|参加|买)", t)
     if not pub_neg and _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位", r"公办(学校|幼儿园|医院)",
@@ -148,6 +155,7 @@ def _employment(t: str) -> str | None:
 
 def _certified(t: str) -> bool | None:
     if _any((r"补办(了)?[^，。,；]{0,4}认证", r"(已经|已)[^，。,；]{0,4}认证", r"认证[^，。,；]{0,8}(已经|已)(做|办)",
+             r"完成(了)?[^，。,；]{0,2}认证", r"认证(已)?(通过|完成|成功)", r"(已经|已)[^，。,；]{0,10}(完成|通过)[^，。,；]{0,4}认证",
              r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了",
              r"(人脸识别|刷脸)[^，。,；]{0,6}(做|弄|搞|认证)(过|好|完)"), t):
         return True
@@ -174,8 +182,12 @@ def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | s
     if age is not None:
         facts["age"] = age
     bound = re.search(r"(?:不到|不足|没到|没满|未满)" + _NUM + r"年", t)
+    gap = re.search(r"差" + _NUM + r"年(?:满|到|够|就满)" + _NUM + r"年", t)
     years = (cn2int(bound.group(1)) - 0.5 if bound and cn2int(bound.group(1)) is not None else None) \
-        or _amount(t, r"年", r"(?:交|缴|缴费|缴纳|买|参保|交费|续|交满|交够|缴满|累计)[了过满够足]?(?:了)?") \
+        or (float(cn2int(gap.group(2)) - cn2int(gap.group(1))) if gap and None not in
+            (cn2int(gap.group(1)), cn2int(gap.group(2))) else None) \
+        or _amount(t, r"年", r"(?:交|缴|缴费|缴纳|买|参保|交费|续|交满|交够|缴满|累计)[了过满够足]?(?:了)?"
+                             r"(?:整整|足足|总共|一共|共|累计|加起来)?") \
         or _amount(t, r"年(?:的)?(?:社保|养老保险|保险|缴费)")
     if years is not None and years < 80:
         facts["years"] = years
@@ -183,8 +195,8 @@ def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | s
     if days is not None:
         facts["days"] = days
     facts.update(_dates(t))
-    if _any((r"不是(在校)?学生", r"(没|不)(有)?(再|在)?(上学|读书|念书)", r"毕业了", r"已毕业", r"毕业(就|后|以后|之后)",
-             r"辍学", r"非(在校)?学生", r"早就不上"), t):
+    if _any((r"不是(在校)?学生", r"(没|不)(有)?(再|在)?(校)?(上学|读书|念书)", r"毕业了", r"已毕业", r"毕业(就|后|以后|之后)",
+             r"辍学", r"非(在校)?学生", r"早就不上", r"不在校", r"不再上学"), t):
         facts["student"] = False
     elif _any((r"学生", r"在校", r"上学", r"读书", r"念书", r"在读", r"读(大学|高中|初中|研)", r"上(大学|高中|初中)",
                r"(读|上)?(大|高|初)[一二三四]", r"研究生"), t):
@@ -195,11 +207,12 @@ def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | s
     employment = _employment(t)
     if employment:
         facts["employment"] = employment
-    if _any((r"没(有)?领", r"未领", r"还没领", r"不领", r"没在领", r"没有(任何)?.{0,8}养老金"), t):
+    if _any((r"没(有)?领", r"未领", r"还没领", r"不领", r"没在领", r"没有(任何)?.{0,8}养老金", r"无任何[^，。]{0,6}(养老金|退休金)"),
+            t):
         facts["drawing"] = False
     elif _any((r"(已经|已|正在|在)(按月)?领(取)?(着)?.{0,4}(养老|退休|待遇)", r"(领着|拿着)[^，。]{0,4}(养老|退休|待遇)",
-               r"(每月|每个月|按月)(都)?(拿|领)[^，。]{0,3}(养老金|退休金|退休工资)", r"已经退休", r"已退休", r"退休了",
-               r"我领(养老金|退休金)"), t):
+               r"已经退休", r"已退休", r"退休了", r"我领(养老金|退休金)"), t) or _stated(
+            r"(每月|每个月)(都)?(拿|领)[^，。]{0,3}(养老金|退休金|退休工资)", t):
         facts["drawing"] = True
     certified = _certified(t)
     if certified is not None:

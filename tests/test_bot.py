@@ -207,6 +207,10 @@ def test_traditional_question_detects_place_and_facts(bot):
     ("我阿公冇做今年的认证", {"certified": False}), ("我妈领着村里的老人补贴，一个月几十块", {}),
     ("就在村委会当会计，没有编制", {"employment": "个体或灵活就业"}),
     ("我是外省的，湖南户口，在三亚打工", {"hukou": "外省"}),
+    ("现已不在校读书", {"student": False}), ("交城乡居民养老保险差一年满15年", {"years": 14}),
+    ("居民养老保险缴了整整15年", {"years": 15}), ("请问按月领取居民养老金的条件是什么", {}),
+    ("已通过社保APP完成认证了", {"certified": True}),
+    ("我从来不曾在机关或事业单位工作过，并没有参加过城镇职工养老保险", {"employment": "个体或灵活就业"}),
 ])
 def test_negated_facts(text, facts):
     assert extract(text) == facts
