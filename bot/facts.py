@@ -39,7 +39,8 @@ def _any(patterns: tuple[str, ...], text: str) -> bool:
 
 def _amount(t: str, unit: str, lead: str = "") -> float | None:
     """A number before `unit` (after `lead`), with 不到/多/来/出头 kept as ±0.5 around it."""
-    found = list(re.finditer(lead + r"(不到|不足|没到|没满|未满)?" + _NUM + r"(多|来|出头)?(?:个)?(多|来)?" + unit, t))
+    found = list(re.finditer(lead + r"(不到|不足|没到|没满|未满)?" + _NUM + r"(?![\d零〇一二两三四五六七八九十百])"
+                             r"(多|来|出头)?(?:个)?(多|来)?" + unit, t))
     bounds = [m for m in found if m.group(1)]  # 「十来年，反正不到15年」: the stated bound is the fact
     m = (bounds or found or [None])[0]
     if not m or cn2int(m.group(2)) is None:
