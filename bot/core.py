@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -74,16 +75,18 @@ class Bot:
         if current and (new_facts or (low and not named)):
             # a turn that adds facts (or says nothing new: 「记不清了」) continues the rule under discussion
             return current + [r for r in named if r not in current]
-        if current and (named or on_topic):
+        about_rule = re.search(r"年限|缴费|交了|岁|年龄|认证|登记|户口|户籍|学生|单位|退休|养老金|补办", text)
+        if current and (named or on_topic or about_rule):
             # a follow-up in the same dialogue (「他还能正常领养老金吗」) keeps the rule under discussion too
             return named + [r for r in current if r not in named]
-        if named or not new_facts:
+        if not new_facts:
             return named
-        # facts with no question named (「我今年三十岁，户口在海南」): the rules those facts are conditions of,
-        # when two or more of them are, or when the turn matched no register entry
+        # facts (「我今年三十岁，户口在海南」): the rules those facts are conditions of, when two or more of them
+        # are, or when the turn matched no register entry; after any rule the question named
         overlap = [(len(set(r.facts) & set(new_facts)), r) for r in self.rules]
         best = max(n for n, _ in overlap)
-        return [r for n, r in overlap if n == best] if best >= 2 or (best == 1 and low) else []
+        by_facts = [r for n, r in overlap if n == best] if best >= 2 or (best == 1 and low and not named) else []
+        return named + [r for r in by_facts if r not in named]
 
     def check(self, facts: dict, rule_ids: list[str] | None = None) -> list[Verdict]:
         """Evaluate rules on given facts (the self-check form)."""

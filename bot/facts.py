@@ -73,10 +73,14 @@ def _age(t: str) -> float | None:
     m = re.search(r"虚岁" + _NUM, t)
     if m and cn2int(m.group(1)) is not None:
         return cn2int(m.group(1)) - 1.0
+    m = re.search(r"(快|快要|将近|差不多到|马上)" + _NUM + r"(?:周?岁)?(?![年天日个月])", t)
+    if m and cn2int(m.group(2)) is not None:
+        return cn2int(m.group(2)) - 0.5          # 「快60了」 is still under 60
     for lead, unit in (("", r"周?岁"), ("年满", r"(?![年天日个月])"), ("今年", r"(?![年天日个月])"),
-                       ("刚过", r"(?![年天日个月])"), ("刚满", r"(?![年天日个月])"), ("", r"整(?![年天日个月])")):
+                       ("刚过", r"(?![年天日个月])"), ("刚满", r"(?![年天日个月])"), ("", r"整(?![年天日个月])"),
+                       ("满", r"周?岁"), (r"(?<![\d年月日号天周交缴])", r"了(?![解])")):
         v = _amount(t, unit, lead)
-        if v is not None and 0 < v < 130:
+        if v is not None and (10 <= v < 130 or (unit != r"了(?![解])" and 0 < v)):
             return v
     return None
 
@@ -95,6 +99,11 @@ def _days(t: str, wanted: bool) -> float | None:
     mo = re.search(_NUM + r"个(多)?月", t)
     if mo and cn2int(mo.group(1)) is not None:
         return cn2int(mo.group(1)) * 30 + (1.0 if mo.group(2) else 0.0)
+    wk = re.search(_NUM + r"个?(?:星期|礼拜|周)(?:前|了|之前)", t)
+    if wk and cn2int(wk.group(1)) is not None:
+        return cn2int(wk.group(1)) * 7.0
+    if re.search(r"上(个)?(周|星期|礼拜)", t):
+        return 10.0                               # 「上周一入职」: 7 to 13 days ago
     return None
 
 
@@ -154,7 +163,9 @@ def _employment(t: str) -> str | None:
     return None
 
 
-def _certified(t: str) -> bool | None:
+def _certified(t: str, wanted: bool = False) -> bool | None:
+    if wanted and re.search(r"补办(了|好|完)|(办|做|弄)好了", t) and not re.search(r"没|未|还没", t):
+        return True                  # 「后来去社保局补办了」 while certification is being discussed
     if _any((r"补办(了)?[^，。,；]{0,4}认证", r"(已经|已)[^，。,；]{0,4}认证", r"认证[^，。,；]{0,8}(已经|已)(做|办)",
              r"完成(了)?[^，。,；]{0,2}认证", r"认证(已)?(通过|完成|成功)", r"(已经|已)[^，。,；]{0,10}(完成|通过)[^，。,；]{0,4}认证",
              r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了",
@@ -169,6 +180,8 @@ def _certified(t: str) -> bool | None:
         return False                 # missed: the pension is suspended until certified
     if _any((r"没[^，。]{0,10}认证", r"未认证"), t):
         return False
+    if "认证" in t and re.search(r"(做|办|弄|搞)(了|完|好)", t) and not re.search(r"没|未", t):
+        return True                  # 「认证是社区工作人员上门帮做了」
     return None
 
 
@@ -215,7 +228,7 @@ def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | s
                r"已经退休", r"已退休", r"退休了", r"我领(养老金|退休金)"), t) or _stated(
             r"(每月|每个月)(都)?(拿|领)[^，。]{0,3}(养老金|退休金|退休工资)", t):
         facts["drawing"] = True
-    certified = _certified(t)
+    certified = _certified(t, "certified" in wanted)
     if certified is not None:
         facts["certified"] = certified
     if "student" not in facts and facts.get("employment") and "age" in facts and facts["age"] >= 25:

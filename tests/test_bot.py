@@ -210,6 +210,9 @@ def test_traditional_question_detects_place_and_facts(bot):
     ("现已不在校读书", {"student": False}), ("交城乡居民养老保险差一年满15年", {"years": 14}),
     ("居民养老保险缴了整整15年", {"years": 15}), ("请问按月领取居民养老金的条件是什么", {}),
     ("已通过社保APP完成认证了", {"certified": True}),
+    ("我岳父快60了", {"age": 59.5}), ("我爸61了，居民养老交了十年", {"age": 61, "years": 10}),
+    ("公司一个礼拜前招了个会计", {"days": 7}), ("新员工三个星期前入职的", {"days": 21}),
+    ("今年的养老金资格认证是社区工作人员上门帮做了", {"certified": True}), ("去年做了今年还没做认证", {}),
     ("我从来不曾在机关或事业单位工作过，并没有参加过城镇职工养老保险", {"employment": "个体或灵活就业"}),
 ])
 def test_negated_facts(text, facts):
@@ -251,3 +254,9 @@ def test_approximate_years_are_shown_as_such(bot):
     _, verdicts = dialogue(bot, "我爸今年62了", "居民养老交了十来年，反正不到15年", "能按月拿钱不")
     v = verdicts["resident_pension_monthly"]
     assert v.verdict == "ineligible" and v.reason.startswith("您累计缴费不到15年") and "补缴不足的若干年" in v.reason
+
+
+def test_facts_that_complete_another_rule_add_it(bot):
+    # 「城乡居民养老交了16年」 names enrolment, but age and years are exactly the monthly pension's conditions
+    _, v = dialogue(bot, "我舅舅59岁，城乡居民养老交了16年", "哦他上周过生日，已经满60周岁了")
+    assert v["resident_pension_monthly"].verdict == "eligible"
