@@ -58,6 +58,9 @@ class Bot:
         self.rules = load_rules() if rules is None else rules
         self.regions = Regions(sources or load_sources())
         self.min_confidence, self.related, self.k, self.clarify_ratio = min_confidence, related, k, clarify_ratio
+        # 「本省户口」 in the rules means the province of the register they cite (崖州 → 海南), not the citizen's
+        cited = [r.sources[0].split("-")[0] for r in self.rules if r.sources]
+        self.rule_province = self.regions.province(cited[0] if cited else None)
 
     @classmethod
     def load(cls, folder=None, encoder: str = "use", **kw) -> Bot:
@@ -73,9 +76,13 @@ class Bot:
         current = [by_id[i] for i in session.rules if i in by_id]
         on_topic = any(h.id in r.sources for h in hits[:3] for r in current)
         if current and (new_facts or (low and not named)):
-            # a turn that adds facts (or says nothing new: 「记不清了」) continues the rule under discussion
-            return current + [r for r in named if r not in current]
-        about_rule = re.search(r"年限|缴费|交了|岁|年龄|认证|登记|户口|户籍|学生|单位|退休|养老金|补办", text)
+            # a turn that adds facts (or says nothing new: 「记不清了」) continues the rule under discussion, plus
+            # any rule whose conditions the facts given so far now mostly answer (「交了十四年」 then 「今年62」)
+            known = set(session.facts)
+            complete = [r for r in self.rules if r not in current and len(set(r.facts) & known) >= 2
+                        and len(set(r.facts) & known) == len(r.facts)]
+            return current + [r for r in named + complete if r not in current]
+        about_rule = re.search(r"年限|缴费|交了|岁|年龄|认证|登记|户口|户籍|学生|单位|退休|养老|补办", text)
         if current and (named or on_topic or about_rule):
             # a follow-up in the same dialogue (「他还能正常领养老金吗」) keeps the rule under discussion too
             return named + [r for r in current if r not in named]
@@ -114,7 +121,7 @@ class Bot:
         session.pending = None
         query = self._fix(query)
         wanted = {f for r in self.rules if r.id in session.rules or r.matches(query) for f in r.facts}
-        new_facts = extract(query, self.regions.province(session.region), wanted)
+        new_facts = extract(query, self.rule_province, wanted)
         session.facts.update(new_facts)
         if "start_date" in session.facts and "today_date" in session.facts and "days" not in new_facts:
             session.facts["days"] = float(days_between(session.facts["start_date"], session.facts["today_date"]))

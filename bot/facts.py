@@ -14,10 +14,13 @@ _DIALECT = {"冇": "没", "木有": "没有", "没得": "没有"}
 
 
 def cn2int(text: str) -> int | None:
-    """'62' → 62, '六十二' → 62, '五十有八' → 58, '十五' → 15, '一百' → 100, '两' → 2."""
+    """'62' → 62, '六十二' → 62, '五十有八' → 58, '十五' → 15, '一百' → 100, '两' → 2; a range such as '十五六'
+    or a digit string such as '一九六四' is no single number (None)."""
     text = text.replace("有", "")
     if text.isdigit():
         return int(text)
+    if re.search(r"[零〇一二两三四五六七八九]{2}", text):
+        return None
     total, cur = 0, 0
     for ch in text:
         if ch in _DIGITS:
@@ -37,10 +40,12 @@ def _any(patterns: tuple[str, ...], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
-def _amount(t: str, unit: str, lead: str = "") -> float | None:
+def _amount(t: str, unit: str, lead: str = "", vague_来: bool = False) -> float | None:
     """A number before `unit` (after `lead`), with 不到/多/来/出头 kept as ±0.5 around it."""
     found = list(re.finditer(lead + r"(不到|不足|没到|没满|未满)?" + _NUM + r"(?![\d零〇一二两三四五六七八九十百])"
                              r"(多|来|出头)?(?:个)?(多|来)?" + unit, t))
+    if vague_来:
+        found = [m for m in found if "来" not in (m.group(3) or "") + (m.group(4) or "")]
     bounds = [m for m in found if m.group(1)]  # 「十来年，反正不到15年」: the stated bound is the fact
     m = (bounds or found or [None])[0]
     if not m or cn2int(m.group(2)) is None:
@@ -79,7 +84,7 @@ def _age(t: str) -> float | None:
     for lead, unit in (("", r"周?岁"), ("年满", r"(?![年天日个月])"), ("今年", r"(?![年天日个月])"),
                        ("刚过", r"(?![年天日个月])"), ("刚满", r"(?![年天日个月])"), ("", r"整(?![年天日个月])"),
                        ("满", r"周?岁"), (r"(?<![\d年月日号天周交缴])", r"了(?![解])")):
-        v = _amount(t, unit, lead)
+        v = _amount(t, unit, lead, vague_来=True)   # 「六十来岁」 may be either side of 60
         if v is not None and (10 <= v < 130 or (unit != r"了(?![解])" and 0 < v)):
             return v
     return None
@@ -131,11 +136,14 @@ def _dates(t: str) -> dict:
 def _hukou(t: str, home_province: str) -> str | None:
     # 「湖南户口」「广东人」 first, across all provinces; then 「户口没迁，还在湖北老家」
     for pattern in (r"({places})(省|市|县|区)?(的)?.{{0,4}}?(户口|户籍|人|本地人|籍)",
-                    r"(户口|户籍)[^。]{{0,10}}(在|是)[^，。]{{0,3}}({places})"):
+                    r"(户口|户籍)[^。]{{0,10}}?(在|是)[^，。]{{0,3}}?({places})"):
+        hits = []  # the place nearest to 户口 wins: 「户口在怀化，现在在海口打工」 is 湖南
         for p in _PROVINCES:
-            places = "|".join((p,) + _PLACES.get(p, ()))
-            if re.search(pattern.format(places=places), t):
-                return "本省" if p == home_province else "外省"
+            m = re.search(pattern.format(places="|".join((p,) + _PLACES.get(p, ()))), t)
+            if m:
+                hits.append((m.end() - m.start(), p))
+        if hits:
+            return "本省" if min(hits)[1] == home_province else "外省"
     if _any((r"外省", r"外地户口", r"外地户籍", r"外地人", r"不是本地", r"不是本省", r"户口不在"), t):
         return "外省"
     if _any((r"本省户", r"本地户", r"本地人", r"本省人", r"户口在本"), t):
@@ -146,13 +154,14 @@ def _hukou(t: str, home_province: str) -> str | None:
 def _employment(t: str) -> str | None:
     pub_neg = re.search(r"(不是|不属于|并非|没在|没有在|不在|非|不曾|从未|从没|从来没)[^，。]{0,4}(机关|事业单位|公务员|行政单位)|"
                         r"(没有|没|无)编制", t)
-    emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇)[^，。]{0,4}(养老|社保|保险)|"
+    emp_neg = re.search(r"(没|没有|未|不)(参加|交|缴|买|在)(过)?[^，。]{0,4}(职工|城镇|其他|别的|任何)[^，。]{0,4}(养老|社保|保险)|"
                         r"(职工|城镇)[^，。]{0,6}(养老|社保|保险)[^，。]{0,6}(没|未)(有)?(交|缴|参加|买)", t)
     if not pub_neg and _any((r"机关", r"公务员", r"事业单位", r"事业编", r"行政单位", r"公办(学校|幼儿园|医院)",
                              r"公立(学校|医院)", r"编制内", r"(?<![没无])有编制", r"在编", r"(镇|县|区|市)政府上班",
                              r"卫生院"), t):
         return "机关事业单位"
-    if not emp_neg and _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里", r"单位上班", r"单位交",
+    if not emp_neg and _any((r"企业职工", r"在企业", r"公司上班", r"厂里上班", r"在厂里",
+                             r"(?<!事业)(?<!没在)(?<!不在)(?<!没有在)单位上班", r"单位交",
                              r"职工养老", r"职工社保", r"职工保险",
                              r"(厂里|单位|公司|老板|超市|店里)[^，。]{0,6}(交|缴|买)(了)?[^，。]{0,3}(社保|保险|养老)"), t):
         return "企业职工"
@@ -167,7 +176,7 @@ def _certified(t: str, wanted: bool = False) -> bool | None:
     if wanted and re.search(r"补办(了|好|完)|(办|做|弄)好了", t) and not re.search(r"没|未|还没", t):
         return True                  # 「后来去社保局补办了」 while certification is being discussed
     if _any((r"补办(了)?[^，。,；]{0,4}认证", r"(已经|已)[^，。,；]{0,4}认证", r"认证[^，。,；]{0,8}(已经|已)(做|办)",
-             r"完成(了)?[^，。,；]{0,2}认证", r"认证(已)?(通过|完成|成功)", r"(已经|已)[^，。,；]{0,10}(完成|通过)[^，。,；]{0,4}认证",
+             r"完成(了)?[^，。,；]{0,2}认证", r"认证(已经|已)?(通过|完成|成功)", r"(已经|已)[^，。,；]{0,10}(完成|通过)[^，。,；]{0,4}认证",
              r"认证(过|好|完)了", r"做了认证", r"做过认证", r"认证完", r"(做|办)完了",
              r"(人脸识别|刷脸)[^，。,；]{0,6}(做|弄|搞|认证)(过|好|完)"), t):
         return True
@@ -180,7 +189,7 @@ def _certified(t: str, wanted: bool = False) -> bool | None:
         return False                 # missed: the pension is suspended until certified
     if _any((r"没[^，。]{0,10}认证", r"未认证"), t):
         return False
-    if "认证" in t and re.search(r"(做|办|弄|搞)(了|完|好)", t) and not re.search(r"没|未", t):
+    if "认证" in t and _stated(r"(做|办|弄|搞)(了|完|好)", t) and not re.search(r"没|未|不知道|不清楚|不晓得", t):
         return True                  # 「认证是社区工作人员上门帮做了」
     return None
 
@@ -188,7 +197,7 @@ def _certified(t: str, wanted: bool = False) -> bool | None:
 def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | set[str] = frozenset()) -> dict:
     """Facts found in one turn (only the ones stated). `wanted`: facts the rules under discussion need, so a
     bare 「到今天已经50天了」 counts as days only when the employer rule is being discussed."""
-    t = re.sub(r"\s+", "", text)
+    t = re.sub(r"(?<=\d)[oO〇]", "0", re.sub(r"\s+", "", text))   # 「6O岁」 typed with a letter O
     for word, plain in _DIALECT.items():
         t = t.replace(word, plain)
     facts: dict = {}

@@ -213,6 +213,8 @@ def test_traditional_question_detects_place_and_facts(bot):
     ("我岳父快60了", {"age": 59.5}), ("我爸61了，居民养老交了十年", {"age": 61, "years": 10}),
     ("公司一个礼拜前招了个会计", {"days": 7}), ("新员工三个星期前入职的", {"days": 21}),
     ("今年的养老金资格认证是社区工作人员上门帮做了", {"certified": True}), ("去年做了今年还没做认证", {}),
+    ("我儿子十五六岁", {}), ("他今年六十来岁吧", {}), ("6O岁了", {"age": 60}), ("资格认证做了吗我也不知道", {}),
+    ("我户口在怀化，现在在海口打工", {"hukou": "外省"}), ("没在机关事业单位上班", {}),
     ("我从来不曾在机关或事业单位工作过，并没有参加过城镇职工养老保险", {"employment": "个体或灵活就业"}),
 ])
 def test_negated_facts(text, facts):
@@ -260,3 +262,9 @@ def test_facts_that_complete_another_rule_add_it(bot):
     # 「城乡居民养老交了16年」 names enrolment, but age and years are exactly the monthly pension's conditions
     _, v = dialogue(bot, "我舅舅59岁，城乡居民养老交了16年", "哦他上周过生日，已经满60周岁了")
     assert v["resident_pension_monthly"].verdict == "eligible"
+
+
+def test_home_province_is_the_registers_not_the_citizens_region(bot):
+    # the enrolment rule cites 崖州's register (海南): a 洪江 (湖南) household is 外省 for it
+    _, v = dialogue(bot, "我是湖南洪江的户口，今年40岁，在家务农，能参加城乡居民养老保险吗？")
+    assert v["resident_pension_enrol"].verdict == "ineligible"
