@@ -124,8 +124,9 @@ class Bot:
         new_facts = extract(query, self.rule_province, wanted)
         session.facts.update(new_facts)
         if "start_date" in session.facts and "today_date" in session.facts and "days" not in new_facts:
-            session.facts["days"] = float(days_between(session.facts["start_date"], session.facts["today_date"]))
-            new_facts["days"] = session.facts["days"]
+            days = days_between(session.facts["start_date"], session.facts["today_date"])
+            if days is not None:
+                session.facts["days"] = new_facts["days"] = float(days)
 
         hits = self.index.search(query, k=self.k, method="hybrid", source=session.region)
         conf = hits[0].confidence if hits else 0.0

@@ -65,7 +65,7 @@ _PROVINCES = ("海南", "湖南", "广东", "广西", "湖北", "四川", "贵�
               "河北", "山东", "山西", "陕西", "甘肃", "安徽", "黑龙江", "吉林", "辽宁", "内蒙古", "新疆", "西藏",
               "青海", "宁夏", "重庆", "北京", "上海", "天津")
 _EMPLOYER = r"成立|注册|开业|开张|招|入职|用工|上班|营业执照|员工|雇|请了|工人|办社保|社保登记|参保登记"
-_DATE = r"(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})[号日]"
+_DATE = r"(?:(\d{1,2}|[一二三四五六七八九十]{1,3})月|(上个月|上月|这个月|本月))?(\d{1,2}|[一二三四五六七八九十]{1,3})[号日]"
 
 
 def _stated(pattern: str, t: str) -> bool:
@@ -82,6 +82,7 @@ def _age(t: str) -> float | None:
     if m and cn2int(m.group(2)) is not None:
         return cn2int(m.group(2)) - 0.5          # 「快60了」 is still under 60
     for lead, unit in (("", r"周?岁"), ("年满", r"(?![年天日个月])"), ("今年", r"(?![年天日个月])"),
+                       (r"年龄(?:是|：|:|为)?", r"(?![年天日个月])"),
                        ("刚过", r"(?![年天日个月])"), ("刚满", r"(?![年天日个月])"), ("", r"整(?![年天日个月])"),
                        ("满", r"周?岁"), (r"(?<![\d年月日号天周交缴])", r"了(?![解])")):
         v = _amount(t, unit, lead, vague_来=True)   # 「六十来岁」 may be either side of 60
@@ -98,7 +99,7 @@ def _days(t: str, wanted: bool) -> float | None:
         return cn2int(m.group(1)) * 30 + 15.0
     if "半个月" in t:
         return 15.0
-    d = re.search(r"(?:第)?" + _NUM + r"(多)?(?:天|日)(?!内)", t)
+    d = re.search(r"(?<![月\d])(?:第)?" + _NUM + r"(多)?(?:天|日)(?!内)", t)
     if d and cn2int(d.group(1)) is not None and not re.search(r"30日内|三十日内", t):
         return cn2int(d.group(1)) + (0.5 if d.group(2) else 0.0)
     mo = re.search(_NUM + r"个(多)?月", t)
@@ -112,10 +113,16 @@ def _days(t: str, wanted: bool) -> float | None:
     return None
 
 
-def days_between(start: tuple[int, int], end: tuple[int, int]) -> int:
-    """Days from month/day `start` to month/day `end` in one (non-leap) year, or across a new year."""
+def days_between(start: tuple, end: tuple) -> int | None:
+    """Days from (month, day) `start` to `end` in one (non-leap) year, or across a new year. A month of 0 means
+    「this month」 and -1 「last month」 (30 days back); None when the two cannot be compared."""
     cum = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
-    a, b = cum[start[0] - 1] + start[1], cum[end[0] - 1] + end[1]
+    (m1, d1), (m2, d2) = start, end
+    if m1 <= 0 or m2 <= 0:
+        if m2 > 0 or m1 > 0:
+            return None
+        return (d2 - d1) + (30 if m1 < 0 else 0) if (m1 < 0 or d2 >= d1) else None
+    a, b = cum[m1 - 1] + d1, cum[m2 - 1] + d2
     return b - a if b >= a else b + 365 - a
 
 
@@ -123,8 +130,9 @@ def _dates(t: str) -> dict:
     out = {}
     for clause in re.split(r"[，。,；;!！?？]", t):
         for m in re.finditer(_DATE, clause):
-            md = (cn2int(m.group(1)), cn2int(m.group(2)))
-            if None in md or not (1 <= md[0] <= 12 and 1 <= md[1] <= 31):
+            month = cn2int(m.group(1)) if m.group(1) else (-1 if m.group(2) and "上" in m.group(2) else 0)
+            md = (month, cn2int(m.group(3)))
+            if None in md or not (-1 <= md[0] <= 12 and 1 <= md[1] <= 31):
                 continue
             if re.search(r"今天|现在|今儿|今日|到今", clause):
                 out["today_date"] = md
@@ -136,7 +144,7 @@ def _dates(t: str) -> dict:
 def _hukou(t: str, home_province: str) -> str | None:
     # 「湖南户口」「广东人」 first, across all provinces; then 「户口没迁，还在湖北老家」
     for pattern in (r"({places})(省|市|县|区)?(的)?.{{0,4}}?(户口|户籍|人|本地人|籍)",
-                    r"(户口|户籍)[^。]{{0,10}}?(在|是)[^，。]{{0,3}}?({places})"):
+                    r"(户口|户籍)[^。]{{0,10}}?(在|是|：|:|为)[^，。]{{0,3}}?({places})"):
         hits = []  # the place nearest to 户口 wins: 「户口在怀化，现在在海口打工」 is 湖南
         for p in _PROVINCES:
             m = re.search(pattern.format(places="|".join((p,) + _PLACES.get(p, ()))), t)
@@ -211,7 +219,8 @@ def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | s
             (cn2int(gap.group(1)), cn2int(gap.group(2))) else None) \
         or _amount(t, r"年", r"(?:交|缴|缴费|缴纳|买|参保|交费|续|交满|交够|缴满|累计)[了过满够足]?(?:了)?"
                              r"(?:整整|足足|总共|一共|共|累计|加起来)?") \
-        or _amount(t, r"年(?:的)?(?:社保|养老保险|保险|缴费)")
+        or _amount(t, r"年(?:的)?[^，。]{0,6}?(?:社保|养老保险|保险|缴费|居民养老)") \
+        or _amount(t, r"年", r"(?:缴费)?年限(?:是|：|:|为)?")
     if years is not None and years < 80:
         facts["years"] = years
     days = _days(t, "days" in wanted)
@@ -240,6 +249,8 @@ def extract(text: str, home_province: str = "海南", wanted: frozenset[str] | s
     certified = _certified(t, "certified" in wanted)
     if certified is not None:
         facts["certified"] = certified
+    elif re.search(r"还没[^，。]{0,6}认证|认证[^，。]{0,6}还没", t):
+        facts["certified"] = None     # 「我自己今年还没认证」: whatever was said before no longer holds
     if "student" not in facts and facts.get("employment") and "age" in facts and facts["age"] >= 25:
         facts["student"] = False  # a working adult who mentions no school is taken as not a student
     return facts

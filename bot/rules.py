@@ -104,9 +104,9 @@ def load_rules(path: str | Path = RULES) -> list[Rule]:
 def evaluate(rule: Rule, facts: dict) -> Verdict:
     """ineligible when a known fact fails a condition (every failing reason given); need_info when facts are
     missing (exactly those, with the rule stated); eligible when every condition holds."""
-    known = [c for c in rule.conditions if c.fact in facts]
+    known = [c for c in rule.conditions if facts.get(c.fact) is not None]
     failed = [c for c in known if not c.holds(facts)]
-    missing = [c for c in rule.conditions if c.fact not in facts]
+    missing = [c for c in rule.conditions if facts.get(c.fact) is None]
     src = rule.sources[0]
     if failed:
         return Verdict(rule.id, rule.name, "ineligible", "".join(c.failure(facts) for c in failed),

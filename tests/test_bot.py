@@ -57,7 +57,7 @@ def test_employer_and_certification_rules():
     ("我今年61岁", {"age": 61}), ("六十二周岁，缴费十五年", {"age": 62, "years": 15}), ("交了8年", {"years": 8}),
     ("我是在校学生", {"student": True}), ("我不是学生，海南户口", {"student": False, "hukou": "本省"}),
     ("湖南户口", {"hukou": "外省"}), ("公司成立20天了", {"days": 20}), ("我在事业单位上班", {"employment": "机关事业单位"}),
-    ("我领退休金，今年还没做资格认证", {"drawing": True}),   # not yet: the window may still be open
+    ("我领退休金，今年还没做资格认证", {"drawing": True, "certified": None}),   # not yet: unknown again
     ("去年没按时做资格认证，养老金停发了", {"certified": False}), ("已经补办了资格认证", {"certified": True}),
     ("现在已经8月了，认证期过了", {"certified": False}),
 ])
@@ -200,7 +200,7 @@ def test_traditional_question_detects_place_and_facts(bot):
     ("我老公在公办学校当老师", {"employment": "机关事业单位"}),
     ("我在工厂上班，厂里给交了职工社保", {"employment": "企业职工"}),
     ("没交过职工社保，也没领过任何养老金，不是机关事业单位的", {"employment": "个体或灵活就业", "drawing": False}),
-    ("今年的资格认证还没做", {}),
+    ("今年的资格认证还没做", {"certified": None}),
     ("今年五十有八了", {"age": 58}), ("我虚岁60", {"age": 59}),
     ("居民养老交了十来年，反正不到15年", {"years": 14.5}),
     ("营业执照下来一个半月了", {"days": 45}), ("人脸识别已经做过了", {"certified": True}),
@@ -212,9 +212,11 @@ def test_traditional_question_detects_place_and_facts(bot):
     ("已通过社保APP完成认证了", {"certified": True}),
     ("我岳父快60了", {"age": 59.5}), ("我爸61了，居民养老交了十年", {"age": 61, "years": 10}),
     ("公司一个礼拜前招了个会计", {"days": 7}), ("新员工三个星期前入职的", {"days": 21}),
-    ("今年的养老金资格认证是社区工作人员上门帮做了", {"certified": True}), ("去年做了今年还没做认证", {}),
+    ("今年的养老金资格认证是社区工作人员上门帮做了", {"certified": True}), ("去年做了今年还没做认证", {"certified": None}),
     ("我儿子十五六岁", {}), ("他今年六十来岁吧", {}), ("6O岁了", {"age": 60}), ("资格认证做了吗我也不知道", {}),
     ("我户口在怀化，现在在海口打工", {"hukou": "外省"}), ("没在机关事业单位上班", {}),
+    ("户口：海南文昌", {"hukou": "本省"}), ("十五年的城乡居民养老保险交满了，年龄六十二", {"age": 62, "years": 15}),
+    ("缴费年限：15年", {"years": 15}), ("入职日期：3月2日，今天3月30日", {"start_date": (3, 2), "today_date": (3, 30)}),
     ("我从来不曾在机关或事业单位工作过，并没有参加过城镇职工养老保险", {"employment": "个体或灵活就业"}),
 ])
 def test_negated_facts(text, facts):
@@ -268,3 +270,16 @@ def test_home_province_is_the_registers_not_the_citizens_region(bot):
     # the enrolment rule cites 崖州's register (海南): a 洪江 (湖南) household is 外省 for it
     _, v = dialogue(bot, "我是湖南洪江的户口，今年40岁，在家务农，能参加城乡居民养老保险吗？")
     assert v["resident_pension_enrol"].verdict == "ineligible"
+
+
+def test_days_between_dates():
+    from bot.facts import days_between
+    assert days_between((3, 2), (3, 30)) == 28 and days_between((12, 20), (1, 10)) == 21
+    assert days_between((0, 1), (0, 15)) == 14      # 「这个月1号」 … 「今天是15号」
+    assert days_between((-1, 25), (0, 20)) == 25    # 「上个月25号」 … 「今天20号」 (a month taken as 30 days)
+    assert days_between((3, 2), (0, 20)) is None
+
+
+def test_a_later_not_yet_clears_an_earlier_statement(bot):
+    _, v = dialogue(bot, "我老伴今年的认证已经做好了。", "我自己今年还没认证。", "我的养老金资格认证是什么情况？")
+    assert v["pension_certification"].verdict == "need_info"
