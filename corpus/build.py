@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from corpus.errors import ParseWarning
@@ -44,7 +43,3 @@ def stats(records: list[Record], warnings: list[ParseWarning]) -> dict:
         s[r.section] += 1
         s["duty_items"] += len(r.items)
     return {"sources": sources, "records": len(records), "warnings": len(warnings)}
-
-
-def section_counts(records: list[Record]) -> Counter:
-    return Counter((r.source, r.section) for r in records)

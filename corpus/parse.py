@@ -162,8 +162,9 @@ class Builder:
         out: list[dict] = []
         for row in part.rows:
             serial, matter = t.cell(row, c_serial), t.cell(row, c_matter).replace("\n", "")
+            case = t.cell(row, c_case)
             dept = Department(t.cell(row, c_dept, names=True).replace("\n", ""), t.cell(row, c_div),
-                              t.cell(row, c_basis), t.cell(row, c_case).strip("。") and t.cell(row, c_case))
+                              t.cell(row, c_basis), case if case.strip("。") else "")
             if serial or matter or not out:
                 if not serial:
                     self.warn(row.line, f"boundary 「{matter}」 has no serial number; kept as a new matter")

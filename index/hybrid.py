@@ -204,8 +204,9 @@ class HybridIndex:
         ends = np.searchsorted(self.view_record, recs, side="right")
         return {r: float((self.vectors.vectors[s:e] @ qv).max()) for r, s, e in zip(recs, starts, ends)}
 
-    def encode_query(self, question: str) -> np.ndarray:
-        return self.encoder.encode([self.tokenizer.correct(question)])[0]
+    def encode_query(self, question: str, fixed: str | None = None) -> np.ndarray:
+        """The question's vector, from its typo-corrected text (`fixed`, when the caller already has it)."""
+        return self.encoder.encode([self.tokenizer.correct(question) if fixed is None else fixed])[0]
 
     def search(self, question: str, k: int = 10, method: str = "hybrid", source=None, section=None) -> list[Hit]:
         if method not in METHODS:
@@ -220,13 +221,14 @@ class HybridIndex:
             top = self._bm25_top(self.tokenizer.query(question), k, mask)
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], bm25=s) for i, s in ranked]
-        qv = self.encode_query(question)
+        fixed = self.tokenizer.correct(question)  # once: tokens, vector and confidence features all use it
+        qv = self.encode_query(question, fixed)
         if method == "dense":
             top = self._dense_top(qv, k, mask)
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
-        feats = self.query_features(question, qv)
-        sparse = self._bm25_top(self.tokenizer.query(question), max(cfg.candidates, k), mask)
+        feats = self.query_features(question, qv, fixed)
+        sparse = self._bm25_top(self.tokenizer.query(question, fixed), max(cfg.candidates, k), mask)
         dense = self._dense_top(qv, max(cfg.candidates, k), mask)
         missing = [i for i in sparse if i not in dense]
         dense.update(self._dense_of(qv, missing))
@@ -235,14 +237,16 @@ class HybridIndex:
                     confidence=confidence(feats | {"score": s, "dense": dense.get(i, 0.0)}, cfg))
                 for i, s in ranked]
 
-    def query_features(self, question: str, qv: np.ndarray | None = None) -> dict[str, float]:
+    def query_features(self, question: str, qv: np.ndarray | None = None,
+                       fixed: str | None = None) -> dict[str, float]:
         """What the confidence knows about a question apart from its hits (see FusionConfig)."""
-        own = self.tokenizer.tokens(self.tokenizer.correct(question))
+        fixed = self.tokenizer.correct(question) if fixed is None else fixed
+        own = self.tokenizer.tokens(fixed)
         vocab, idf = self.bm25.vocab, self.bm25.idf
         known = [t for t in own if t in vocab]
         top = float(idf.max()) if len(idf) else 1.0
         total = sum(float(idf[vocab[t]]) if t in vocab else top for t in own)
-        qv = self.encode_query(question) if qv is None else qv
+        qv = self.encode_query(question, fixed) if qv is None else qv
         return {"coverage": len(known) / len(own) if own else 0.0,
                 "idf_coverage": sum(float(idf[vocab[t]]) for t in known) / total if total else 0.0,
                 "domain": float(qv @ self._centroid) if self._centroid is not None else 0.0}

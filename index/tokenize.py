@@ -62,6 +62,7 @@ class Tokenizer:
             self._jieba.add_word(w, freq=1000)
         self.synonyms = load_synonyms() if synonyms is None else synonyms
         self.stopwords = load_stopwords() if stopwords is None else stopwords
+        self._cache: dict[str, list[str]] = {}
 
     def words(self, text: str) -> list[str]:
         out = []
@@ -82,10 +83,9 @@ class Tokenizer:
 
     def cached_tokens(self, text: str) -> list[str]:
         """tokens() for the few strings every record repeats (bureau, region, part labels)."""
-        cache = self.__dict__.setdefault("_cache", {})
-        if text not in cache:
-            cache[text] = self.words(text)
-        return cache[text]
+        if text not in self._cache:
+            self._cache[text] = self.words(text)
+        return self._cache[text]
 
     def use_terms(self, terms, sounds: dict[str, str], df: dict[str, int] | None = None) -> None:
         """Domain words (the index vocabulary, synonym phrases) that pinyin-input typos are corrected to, and
@@ -151,10 +151,10 @@ class Tokenizer:
         extra = [exp for phrase, exp in self.synonyms if phrase in q]
         return q + (" " + " ".join(extra) if extra else "")
 
-    def query(self, question: str) -> list[str]:
-        """Query tokens: the typo-corrected question with its synonyms, plus any original word the
-        correction replaced (a wrong correction loses nothing)."""
-        fixed = self.correct(question)
+    def query(self, question: str, fixed: str | None = None) -> list[str]:
+        """Query tokens: the typo-corrected question (`fixed`, when the caller already has it) with its
+        synonyms, plus any original word the correction replaced (a wrong correction loses nothing)."""
+        fixed = self.correct(question) if fixed is None else fixed
         toks = self.tokens(self.expand(fixed))
         if fixed != normalize(question):
             have = set(toks)
