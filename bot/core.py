@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import date
 
 from corpus.sources import load_sources
 from bot import cards
@@ -30,6 +31,7 @@ class Session:
     hits: list = field(default_factory=list)
     turns: int = 0
     pending: str | None = None   # the question waiting for 「请问您在哪个地区」
+    today: str | None = None     # ISO date the dialogue happens on (tests, replays); None = the bot's clock
 
 
 @dataclass
@@ -53,11 +55,12 @@ class Answer:
 
 class Bot:
     def __init__(self, index, rules: list[Rule] | None = None, sources=None, min_confidence: float = 0.5,
-                 related: int = 3, k: int = 10, clarify_ratio: float = 0.9):
+                 related: int = 3, k: int = 10, clarify_ratio: float = 0.9, today=None):
         self.index = index
         self.rules = load_rules() if rules is None else rules
         self.regions = Regions(sources or load_sources())
         self.min_confidence, self.related, self.k, self.clarify_ratio = min_confidence, related, k, clarify_ratio
+        self.today = today           # a date, or a callable giving one; None = the system clock
         # 「本省户口」 in the rules means the province of the register they cite (崖州 → 海南), not the citizen's
         cited = [r.sources[0].split("-")[0] for r in self.rules if r.sources]
         self.rule_province = self.regions.province(cited[0] if cited else None)
@@ -66,6 +69,14 @@ class Bot:
     def load(cls, folder=None, encoder: str = "use", **kw) -> Bot:
         from index.store import open_index
         return cls(open_index(folder, encoder=encoder), **kw)
+
+    def today_for(self, session: Session) -> date:
+        """The date a dialogue happens on: the session's, else the bot's, else the clock's."""
+        if session.today:
+            return date.fromisoformat(session.today)
+        if callable(self.today):
+            return self.today()
+        return self.today or date.today()
 
     # -- eligibility ------------------------------------------------------------------------------
     def _rules_for(self, text: str, hits, session: Session, new_facts: dict) -> list[Rule]:

@@ -2,7 +2,12 @@
 
 questions.jsonl    {"id", "question", "gold": [record ids], "style", "region": slug | null}
 oos.jsonl          {"id", "question", "category"}
-eligibility.jsonl  {"id", "turns": [str, …], "rule", "verdict"}
+eligibility.jsonl  {"id", "turns": [str, …], "rule", "verdict", "today"?: "YYYY-MM-DD", "region"?: slug | null}
+
+An eligibility-only folder (a hold-out batch of rule cases) may leave out questions.jsonl and oos.jsonl.
+Verdict "none" means the rule must not be evaluated for the last turn; rule "*" (with "none") means no rule
+may be. "today" is the date the case assumes (ages, years and day counts are relative to it); "region" is the
+bureau the citizen selected in the app.
 
 Anything wrong (bad JSON, a missing field, an empty gold, a gold id not in the corpus, a repeated id or
 question) raises `DatasetError` naming file:line, so a stale gold id is an error rather than a silent zero.
@@ -14,13 +19,15 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from corpus.records import Record
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = ("questions.jsonl", "oos.jsonl", "eligibility.jsonl")
-VERDICTS = ("eligible", "ineligible", "need_info")
+VERDICTS = ("eligible", "ineligible", "need_info", "none")
+ANY_RULE = "*"
 
 
 class DatasetError(Exception):
@@ -56,6 +63,8 @@ class EligibilityCase:
     rule: str
     verdict: str
     line: int = 0
+    today: str | None = None      # ISO date the case assumes; None = the bot's own clock
+    region: str | None = None     # bureau slug selected in the app
 
 
 @dataclass(frozen=True)
@@ -78,8 +87,10 @@ def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[st
     seen_ids: dict[str, str] = {}
     seen_q: dict[str, str] = {}
 
+    # an eligibility-only folder (a batch of rule cases kept back for measuring) needs no questions or oos
+    rules_only = (folder / "eligibility.jsonl").exists() and not (folder / "questions.jsonl").exists()
     questions = []
-    for path, n, row in _rows(folder / "questions.jsonl"):
+    for path, n, row in _rows(folder / "questions.jsonl", optional=rules_only):
         _require(path, n, row, {"id": str, "question": str, "gold": list, "style": str}, optional={"region"})
         _unique(path, n, row, seen_ids, seen_q)
         gold = row["gold"]
@@ -103,24 +114,38 @@ def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[st
             raise DatasetError(path, f"region is {region!r} but gold {elsewhere[0]!r} is another bureau's record; "
                                      "a question naming a place has only that place's records as gold", n)
         questions.append(Question(row["id"], row["question"], tuple(gold), row["style"], region, n))
-    if not questions:
+    if not questions and not rules_only:
         raise DatasetError(folder / "questions.jsonl", "has no questions")
 
     oos = []
-    for path, n, row in _rows(folder / "oos.jsonl"):
+    for path, n, row in _rows(folder / "oos.jsonl", optional=rules_only):
         _require(path, n, row, {"id": str, "question": str, "category": str})
         _unique(path, n, row, seen_ids, seen_q)
         oos.append(OosQuestion(row["id"], row["question"], row["category"], n))
 
     cases = []
     for path, n, row in _rows(folder / "eligibility.jsonl"):
-        _require(path, n, row, {"id": str, "turns": list, "rule": str, "verdict": str})
+        _require(path, n, row, {"id": str, "turns": list, "rule": str, "verdict": str},
+                 optional={"today", "region", "note"})
         _unique(path, n, row, seen_ids, None)
         if row["verdict"] not in VERDICTS:
             raise DatasetError(path, f"verdict {row['verdict']!r} is not one of {', '.join(VERDICTS)}", n)
+        if row["rule"] == ANY_RULE and row["verdict"] != "none":
+            raise DatasetError(path, f"case {row['id']!r}: rule \"*\" (no rule at all) only goes with verdict \"none\"", n)
+        today = row.get("today")
+        if today is not None:
+            try:
+                date.fromisoformat(today)
+            except (TypeError, ValueError):
+                raise DatasetError(path, f"case {row['id']!r}: today {today!r} is not an ISO date such as "
+                                         "2026-11-30", n) from None
+        region = row.get("region")
+        if region is not None and region not in slugs:
+            raise DatasetError(path, f"case {row['id']!r}: region {region!r} is not a source slug; use one of "
+                                     f"{', '.join(sorted(slugs))} or null", n)
         if not row["turns"] or not all(isinstance(t, str) and t.strip() for t in row["turns"]):
             raise DatasetError(path, f"case {row['id']!r}: turns must be a non-empty list of non-empty strings", n)
-        cases.append(EligibilityCase(row["id"], tuple(row["turns"]), row["rule"], row["verdict"], n))
+        cases.append(EligibilityCase(row["id"], tuple(row["turns"]), row["rule"], row["verdict"], n, today, region))
 
     return DevSet(tuple(questions), tuple(oos), tuple(cases), folder)
 
@@ -139,8 +164,10 @@ def summary(dev: DevSet, records: list[Record]) -> dict:
             "styles": dict(sorted(Counter(q.style for q in dev.questions).items()))}
 
 
-def _rows(path: Path):
-    """(path, line number, dict) for each non-blank line."""
+def _rows(path: Path, optional: bool = False):
+    """(path, line number, dict) for each non-blank line (nothing for a missing `optional` file)."""
+    if optional and not path.exists():
+        return
     if not path.exists():
         raise DatasetError(path, "does not exist; the dev set needs " + ", ".join(FILES)
                            + " (see eval/data/README.md)")

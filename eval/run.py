@@ -52,13 +52,18 @@ class BotMethod:
         d = self.bot.answer(question).to_dict()
         return Answer([h["id"] for h in d["hits"]][:K], bool(d["out_of_scope"]))
 
-    def judge(self, turns: Sequence[str], rule: str) -> str | None:
-        """Verdict of `rule` in the last answer of a fresh dialogue; None when the rule is not listed."""
-        session = self.session_cls()
+    def judge(self, turns: Sequence[str], rule: str, today: str | None = None, region: str | None = None) -> str:
+        """Verdict of `rule` in the last answer of a fresh dialogue, "none" when the rule was not evaluated.
+        For rule "*": "none" when no rule was evaluated, else the first evaluated rule as "rule=verdict".
+        `today` (ISO date) is the date the dialogue happens on; `region` the bureau chosen in the app."""
+        session = self.session_cls(region=region, today=today)
         d = None
         for turn in turns:
             d = self.bot.answer(turn, session).to_dict()
-        return next((e["verdict"] for e in d["eligibility"] if e["rule"] == rule), None)
+        listed = d["eligibility"]
+        if rule == "*":
+            return f"{listed[0]['rule']}={listed[0]['verdict']}" if listed else "none"
+        return next((e["verdict"] for e in listed if e["rule"] == rule), "none")
 
 
 def load_methods(names: Sequence[str], bot_optional: bool = False, log: Callable[[str], None] = print) -> list:
@@ -114,7 +119,13 @@ def collect(method, dev: DevSet) -> Outcome:
             out.oos_flags.append(method.ask(q.question).out_of_scope)
             out.seconds.append(time.perf_counter() - t)
     if hasattr(method, "judge"):
-        out.verdicts = [method.judge(c.turns, c.rule) for c in dev.cases]
+        # the date and region a case assumes are passed only when it states them (fakes take turns and rule)
+        for c in dev.cases:
+            t = time.perf_counter()
+            out.verdicts.append(method.judge(c.turns, c.rule, **{k: v for k, v in (("today", c.today),
+                                                                                 ("region", c.region)) if v is not None}))
+            if not dev.questions:   # an eligibility-only set: the dialogues are what is timed
+                out.seconds.append(time.perf_counter() - t)
     return out
 
 
@@ -135,8 +146,8 @@ def score(outcomes: Sequence[Outcome], dev: DevSet, records: list[Record]) -> di
     res: dict = {"dataset": summary(dev, records), "methods": {}, "rules": {"accuracy": None, "n": len(dev.cases)},
                  "oos": {}, "latency": {}}
     for o in outcomes:
-        s = retrieval_scores(o.ranked, golds)
-        for key, of in groups.items():
+        s = retrieval_scores(o.ranked, golds) if golds else {"n": 0}   # an eligibility-only set ranks nothing
+        for key, of in (groups.items() if golds else ()):
             names = sorted({n for g in golds for n in of(g)})
             s[key] = {n: retrieval_scores(*zip(*[(r, g) for r, g in zip(o.ranked, golds) if n in of(g)]))
                       for n in names}
@@ -148,8 +159,11 @@ def score(outcomes: Sequence[Outcome], dev: DevSet, records: list[Record]) -> di
             right = sum(v == c.verdict for v, c in zip(o.verdicts, dev.cases))
             res["rules"] = {"accuracy": _r(m.accuracy(o.verdicts, [c.verdict for c in dev.cases])),
                             "n": len(dev.cases), "correct": right, "method": o.name}
-        res["methods"][o.name] = s
+        if golds:
+            res["methods"][o.name] = s
         ms = [t * 1000 for t in o.seconds]
+        if not ms:
+            continue
         res["latency"][o.name] = {"mean_ms": round(m.mean(ms), 1), "p95_ms": round(m.percentile(ms, 95), 1),
                                   "n": len(ms)}
     return res
