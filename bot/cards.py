@@ -31,13 +31,26 @@ def source_line(r: Record) -> str:
 
 def card(r: Record) -> str:
     out = [f"### {_md(r.title)}", f"**{r.bureau}**"]
-    if r.section == "service":
-        out.append(f"**事项**：{_md(r.title)}")
+    if r.section in ("service", "power"):
+        label = "事项" if r.section == "service" else "职权名称"
+        out.append(f"**{label}**：{_md(r.title)}" + (f"（{_md(r.category)}）" if r.category else ""))
         if r.content:
-            out += ["**办理条件 / 所需材料 / 流程**（登记表原文）：", _quote(_md(r.content))]
+            what = "办理条件 / 所需材料 / 流程" if r.section == "service" else "行使内容"
+            out += [f"**{what}**（登记表原文）：", _quote(_md(r.content))]
+        if r.basis:
+            basis = r.basis if len(r.basis) <= 200 else r.basis[:200] + "……（全文见登记表）"
+            out += ["**依据**：", _quote(_md(basis))]
+        if r.time_limit:
+            out.append(f"**时限**：{_md(r.time_limit)}")
+        if r.channel:
+            out.append(f"**办理 / 公开渠道**：{_md(r.channel)}")
         for c in r.contacts:
-            phones = "、".join(tel(p) for p in c.phones) or "（登记表未写电话）"
+            phones = "、".join(tel(p) for p in c.phones) or f"（登记表未写电话，可拨打 {tel(HOTLINE)} 咨询）"
             out.append(f"**承办机构**：{_md(c.office) or r.bureau}　**电话**：{phones}")
+        if not r.contacts:
+            out.append(f"**承办机构**：{r.bureau}　**电话**：（登记表未写电话，可拨打 {tel(HOTLINE)} 咨询）")
+        if r.complaint_phones:
+            out.append(f"**监督投诉电话**：{'、'.join(tel(p) for p in r.complaint_phones)}")
     elif r.section == "duty":
         out.append(f"**部门职责**：{_md(r.title)}")
         for i in r.items:

@@ -1,4 +1,4 @@
-"""python -m corpus build | stats [--json] | export | show ID | parse FILE [--source S]"""
+"""python -m corpus build | stats [--json] | export | show ID | parse FILE [--source S] | check FILE"""
 
 from __future__ import annotations
 
@@ -16,8 +16,14 @@ from corpus.sources import MANIFEST, RECORDS, Source, load_sources
 def show(r: Record) -> str:
     out = [f"{r.id}  [{SECTION_NAMES[r.section]}] {r.title}", f"来源: {r.bureau} ({r.region}) 序号 {r.serial or '-'}",
            f"出处: {r.file}:{r.lines[0]}-{r.lines[1]}"]
+    if r.category:
+        out.append(f"类别: {r.category}")
     if r.content:
         out.append(r.content)
+    for label, value in (("依据", r.basis), ("时限", r.time_limit), ("渠道", r.channel), ("编码", r.code),
+                         ("收费", r.fee), ("备注", r.remark), ("监督投诉电话", "、".join(r.complaint_phones))):
+        if value:
+            out.append(f"{label}: {value}")
     for c in r.contacts:
         out.append(f"承办: {c.office}  电话: {'、'.join(c.phones) or '-'}")
     for i in r.items:
@@ -41,10 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("export", help="every record as one JSON line")
     sh = sub.add_parser("show", help="one record, readable")
     sh.add_argument("id")
-    pa = sub.add_parser("parse", help="parse one register file (.txt or .docx) and print its records")
-    pa.add_argument("file")
-    pa.add_argument("--source", help="slug (from the manifest, or a new one)")
-    pa.add_argument("--area-code", default="", help="area code for phones of a register not in the manifest")
+    for name, text in (("parse", "parse one register file and print its records, one JSON line each (warnings on "
+                                 "stderr)"),
+                       ("check", "parse one register file and report what a clerk should check: parts, rows, "
+                                 "column mapping, warnings, records without office or phone")):
+        pa = sub.add_parser(name, help=f"{text}; .txt (UTF-8/GBK/UTF-16), .docx, .xlsx, .pdf, .doc")
+        pa.add_argument("file")
+        pa.add_argument("--source", help="slug (from the manifest, or a new one)")
+        pa.add_argument("--area-code", default="", help="area code for phones of a register not in the manifest")
     args = ap.parse_args(argv)
 
     try:
@@ -75,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 return 1
             print(show(found[0]))
-        elif args.cmd == "parse":
+        elif args.cmd in ("parse", "check"):
             from corpus.parse import parse_file
             known = {s.slug: s for s in load_sources(args.manifest)}
             slug = args.source or Path(args.file).stem
             src = known.get(slug) or Source(slug=slug, file=args.file, bureau=slug, area_code=args.area_code)
+            if args.cmd == "check":
+                from corpus.check import report
+                print(report(args.file, src))
+                return 0
             records, warnings = parse_file(args.file, src)
             for w in warnings:
                 print(f"warning: {w}", file=sys.stderr)

@@ -19,6 +19,8 @@ class ParseWarning:
     file: str
     line: int
     message: str
+    place: str = ""  # where a person finds it in Word/Excel/PDF: 「第2个表格第5行」
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        where = f" ({self.place})" if self.place else ""
+        return f"{self.file}:{self.line}{where}: {self.message}"

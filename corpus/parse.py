@@ -3,38 +3,60 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from corpus.errors import ParseWarning, RegisterFormatError
-from corpus.layout import Part as DocPart, RegisterDoc, Row, squeeze
+from corpus.layout import Part as DocPart, RegisterDoc, lay_out
+from corpus.tables import Row
+from corpus.vocab import squeeze
 from corpus.records import Contact, Department, Part, Record, WorkItem
 from corpus.sources import Source
 
 _PHONE = re.compile(r"(?:[（(]?(0\d{2,3})[)）]?[-－—\s]?)?(?<!\d)(\d{7,8})(?!\d)")
+_HOTLINE = re.compile(r"(?<![\d-])(1\d{4})(?!\d)")
 _NUMBERED = re.compile(r"^\s*\d+\s*[.．、]\s*")
 _SCHEME = re.compile(r"^[（(]\s*([一二三四五六七八九十]+)\s*[)）]\s*(.*)$")
 _PART_HEAD = re.compile(r"^(\d+|[一二三四五六七八九十]+)\s*[.．、]\s*(\S.{0,13})$")
 _PART_KEYS = (("对象", "object"), ("内容", "content"), ("方式", "method"), ("措施", "measures"),
               ("程序", "procedure"), ("处理", "handling"))
 _CN_NUM = "一二三四五六七八九十"
+_SERIAL_MARK = re.compile(r"[.．、\s]+$")
+_MARKS = re.compile(r"[■□√☑✓▲●○◆]")
+_OUTLINE = re.compile(r"^\s*(\d+(?:\.\d+)+[.．、]?|\d+[.．、]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、．])\s*(?=\S)")
+
+
+def _clean_name(text: str) -> str:
+    """An item name as one line without its outline number (「1.1机关事业单位社会保险登记」 → the name)."""
+    return _OUTLINE.sub("", text.replace("\n", "")).strip()
+
+
+def _pieces(row: Row, j: int) -> list[str]:
+    """A cell's lines, a cell merged from above included (a phone merged over several rows)."""
+    if j >= len(row.cells) or row.cells[j].merged == "left":
+        return []
+    return row.cells[j].pieces
 
 
 def cn_number(n: int) -> str:
     return _CN_NUM[n - 1] if n <= 10 else "十" + _CN_NUM[n - 11]
 
 
-def phones_in(pieces: list[str], area: str) -> list[str]:
-    """Every phone number in a cell, with the area code (「88841772\\n88841928」 gives two)."""
+def phones_in(pieces: list[str], area: str, hotlines: bool = False) -> list[str]:
+    """Every phone number in a cell, with the area code (「88841772\n88841928」 gives two). With
+    hotlines=True the five-digit government hotlines (12345, 12333) count too."""
     out = []
     for piece in pieces:
         for code, number in _PHONE.findall(piece):
             code = code or area
             out.append(f"{code}-{number}" if code else number)
+        if hotlines:
+            out += _HOTLINE.findall(piece)
     return list(dict.fromkeys(out))
 
 
 class _Table:
-    """Column lookup by header name, so the same builder reads 4- and 5-column duty tables."""
+    """Column lookup by header words, for the seeds' duty and boundary tables (4- and 5-column variants)."""
 
     def __init__(self, part: DocPart, path: str):
         self.part, self.path, self.header = part, path, part.header
@@ -44,10 +66,14 @@ class _Table:
         return found[nth] if len(found) > nth else None
 
     @staticmethod
-    def cell(row: Row, i: int | None, names: bool = False) -> str:
+    def cell(row: Row, i: int | None, names: bool = False, inherit: bool = False) -> str:
+        """A cell's text; a cell covered by a merge from above reads as empty unless `inherit`."""
         if i is None or i >= len(row.cells):
             return ""
-        return row.cells[i].text(names).strip()
+        c = row.cells[i]
+        if c.merged == "left" or (c.merged == "above" and not inherit):
+            return ""
+        return c.text(names).strip()
 
 
 def _clean_item(text: str) -> str:
@@ -81,47 +107,107 @@ class Builder:
         self.doc, self.source, self.warnings = doc, source, warnings
         self.path = doc.path
 
-    def warn(self, line: int, message: str) -> None:
-        self.warnings.append(ParseWarning(self.path, line, message))
+    def warn(self, line: int, message: str, place: str = "") -> None:
+        self.warnings.append(ParseWarning(self.path, line, message, place))
 
     def record(self, section: str, n: int, serial: str, title: str, first: int, last: int, **kw) -> Record:
         s = self.source
         return Record(id=f"{s.slug}-{section}-{n}", source=s.slug, bureau=s.bureau, region=s.region,
                       section=section, n=n, serial=serial, title=title, file=self.path, lines=(first, last), **kw)
 
-    # 四、公共服务事项 -------------------------------------------------------------------------------
-    def services(self, part: DocPart) -> list[Record]:
-        t = _Table(part, self.path)
-        c_serial, c_item = t.col("序号"), t.col("服务事项", "事项")
-        c_content, c_office, c_phone = t.col("内容"), t.col("承办", "机构"), t.col("电话")
+    # 四、公共服务事项, 基层政务公开标准目录, 权力清单 ------------------------------------------------
+    def _area(self, part: DocPart) -> str:
         area = re.sub(r"\D", "", part.meta.get("区号", "")) or self.source.area_code
-        area = area if not area or area.startswith("0") else "0" + area
-        rows: list[dict] = []
+        return area if not area or area.startswith("0") else "0" + area
+
+    def services(self, part: DocPart, section: str = "service", start: int = 1) -> list[Record]:
+        """One record per row that names an item (the most specific 事项 level with text of its own); a row
+        naming none continues the record above (more content or contacts). Upper levels (一级事项, 职权类型)
+        are the category and carry down over merged or empty cells; so do an office and phone merged over
+        several rows (or, in a text export where merges are invisible, left empty on every later row)."""
+        t = _Table(part, self.path)
+        c_serial = part.col("serial")
+        cats, titles, subs = part.cols("category"), part.cols("title"), part.cols("subtitle")
+        area = self._area(part)
+        out: list[dict] = []
+        carried: dict[int, str] = {}
+        complaint_cols = part.cols("complaint_phone")
+        if part.rows and not part.cols("phone"):
+            self.warn(part.line, f"the {section} table has no phone column ({'、'.join(h for h in part.header if h)}); "
+                                 f"{len(part.rows)} rows have no phone", part.place)
         for row in part.rows:
-            serial, title = t.cell(row, c_serial), t.cell(row, c_item, names=False).replace("\n", "")
-            content, office = t.cell(row, c_content), t.cell(row, c_office, names=True)
-            phone_pieces = row.cells[c_phone].pieces if c_phone is not None and c_phone < len(row.cells) else []
+            serial = _SERIAL_MARK.sub("", t.cell(row, c_serial))
+            levels = []
+            for j in cats:
+                own = _clean_name(t.cell(row, j, inherit=True))
+                if own:
+                    carried[j] = own
+                levels.append(carried.get(j, ""))
+            named = [(j, _clean_name(t.cell(row, j))) for j in titles + subs]
+            named = [(j, x) for j, x in named if x]
+            title = named[-1][1] if named else ""
+            if title and len(named) > 1 and named[-1][0] in subs:
+                levels += [x for j, x in named[:-1] if j in titles]
+            category = "/".join(dict.fromkeys(x for x in levels if x and x != title))
+            if not title and serial and category and not any(t.cell(row, j) for j in titles + subs):
+                title, category = category, ""  # a 一级事项 with no second level
+            content = self._joined(t, row, part, "content")
+            office = "、".join(dict.fromkeys(x for x in (t.cell(row, j, names=True, inherit=True).replace("\n", "")
+                                                      for j in part.cols("office")) if x))
+            phone_pieces = [p for j in part.cols("phone") for p in _pieces(row, j)]
             phones = phones_in(phone_pieces, area)
-            contact = Contact(office.replace("\n", ""), tuple(phones)) if office or phones else None
+            complaint = phones_in([p for j in complaint_cols for p in _pieces(row, j)], area, hotlines=True)
+            extra = dict(basis=self._joined(t, row, part, "basis", inherit=True),
+                         time_limit=self._joined(t, row, part, "time_limit", inherit=True),
+                         channel=_MARKS.sub("", self._joined(t, row, part, "channel", inherit=True, sep="、")).strip(),
+                         code=t.cell(row, part.col("code")), fee=self._joined(t, row, part, "fee", inherit=True),
+                         remark=self._joined(t, row, part, "remark"))
             if serial or title:
-                if not serial:
-                    self.warn(row.line, f"service 「{title}」 has no serial number; kept as a new entry")
                 if not title:
-                    self.warn(row.line, f"service {serial} has no item name")
-                rows.append(dict(serial=serial, title=title, content=content, contacts=[], first=row.line, last=row.end))
-            elif content or not rows:
-                if not rows:
-                    self.warn(row.line, "service row without a serial number or item before any service; kept")
-                prev = rows[-1] if rows else dict(serial="", title="")
-                rows.append(dict(serial=prev["serial"], title=prev["title"], content=content, contacts=[],
-                                 first=row.line, last=row.end))
-            if contact:
-                rows[-1]["contacts"].append(contact)
-                rows[-1]["last"] = row.end
-            if not phones:
-                self.warn(row.line, f"service 「{rows[-1]['title']}」 row has no phone number")
-        return [self.record("service", n, r["serial"], r["title"], r["first"], r["last"], content=r["content"],
-                            contacts=tuple(r["contacts"])) for n, r in enumerate(rows, 1)]
+                    self.warn(row.line, f"{section} row {serial} names no item (no 服务事项/事项名称 text); "
+                                        f"skipped", row.place)
+                    continue
+                if not serial and c_serial is not None:
+                    self.warn(row.line, f"{section} 「{title}」 has no serial number; kept as a new entry", row.place)
+                if not office and not phones and out and not part.merges_known and out[-1]["contacts"]:
+                    office, phones = out[-1]["contacts"][0].office, list(out[-1]["contacts"][0].phones)
+                out.append(dict(serial=serial, title=title, category=category, content=content, contacts=[],
+                                complaint=complaint, extra=extra, first=row.line, last=row.end))
+            elif content or not out:
+                if not out:
+                    self.warn(row.line, f"{section} row with no serial number or item before any item; skipped",
+                              row.place)
+                    continue
+                prev = out[-1]
+                out.append(dict(prev, content=content, contacts=[], first=row.line, last=row.end))
+            contact = Contact(office, tuple(phones)) if office or phones else None
+            if contact and contact not in out[-1]["contacts"]:
+                out[-1]["contacts"].append(contact)
+            out[-1]["last"] = row.end
+            out[-1]["complaint"] = list(dict.fromkeys(out[-1]["complaint"] + complaint))
+            if not phones and part.cols("phone"):
+                self.warn(row.line, f"{section} 「{out[-1]['title']}」 row has no phone number", row.place)
+        return [self.record(section, n, r["serial"], r["title"], r["first"], r["last"], content=r["content"],
+                            contacts=tuple(r["contacts"]), category=r["category"],
+                            complaint_phones=tuple(r["complaint"]), **r["extra"])
+                for n, r in enumerate(out, start)]
+
+    @staticmethod
+    def _joined(t: _Table, row: Row, part: DocPart, name: str, inherit: bool = False, sep: str = "") -> str:
+        """The text of every column mapped to `name`; labelled by header when there are several. `sep`
+        joins a cell's lines (default: glued back as wrapped text)."""
+        cols = part.cols(name)
+
+        def text(j: int) -> str:
+            if sep and j < len(row.cells) and (inherit or not row.cells[j].merged):
+                return sep.join(p.strip() for p in _pieces(row, j) if p.strip())
+            return t.cell(row, j, inherit=inherit)
+
+        texts = [(part.header[j].split("/")[-1], text(j)) for j in cols]
+        texts = [(h, x) for h, x in texts if x]
+        if len(texts) == 1:
+            return texts[0][1]
+        return "\n".join(f"{h}：{x}" for h, x in texts)
 
     # 一、部门职责 -----------------------------------------------------------------------------------
     def duties(self, part: DocPart) -> list[Record]:
@@ -241,13 +327,20 @@ class Builder:
                 parts=tuple(Part(p["name"], p["heading"], "\n".join(p["lines"])) for p in parts)))
         return out
 
+    def powers(self, part: DocPart) -> list[Record]:
+        """权力清单/权责清单 rows (职权类型, 职权名称, 职权依据, 行使主体) as records of section "power"."""
+        return self.services(part, section="power")
+
     def build(self) -> list[Record]:
-        parts = self.doc.parts
+        """Records of every part, parts of one kind numbered on in document order."""
         out: list[Record] = []
-        for kind, fn in (("service", self.services), ("duty", self.duties), ("boundary", self.boundaries),
-                         ("supervision", self.supervision)):
-            if kind in parts:
-                out += fn(parts[kind])
+        for kind, fn in (("service", self.services), ("power", self.powers), ("duty", self.duties),
+                         ("boundary", self.boundaries), ("supervision", self.supervision)):
+            n = 0
+            for part in self.doc.of(kind):
+                for r in fn(part):
+                    n += 1
+                    out.append(replace(r, id=f"{self.source.slug}-{r.section}-{n}", n=n))
         return out
 
 
@@ -258,16 +351,19 @@ def records_from(doc: RegisterDoc, source: Source) -> tuple[list[Record], list[P
     return Builder(doc, source, warnings).build(), warnings
 
 
+def read_register(path: str | Path, display: str | None = None) -> tuple[RegisterDoc, list[ParseWarning]]:
+    """Any supported file (see corpus.readers.FORMATS) laid out into register parts."""
+    from corpus.readers import read_document
+
+    return lay_out(read_document(path, display))
+
+
 def parse_file(path: str | Path, source: Source, display: str | None = None) -> tuple[list[Record], list[ParseWarning]]:
-    """Parse one register, text (.txt) or Word (.docx), into records and warnings."""
-    path = Path(path)
-    if not path.exists():
-        raise RegisterFormatError(path, "no such file")
-    if path.suffix.lower() == ".docx":
-        from corpus.wordfile import read_docx
-        doc, warnings = read_docx(path, display)
-    else:
-        from corpus.text import read_text
-        doc, warnings = read_text(path, display)
+    """Parse one register (.txt, .docx, .xlsx, .pdf, .doc …) into records and `file:line` warnings.
+
+    Raises RegisterFormatError (file, line when known, what to do) for a file that is no register at all."""
+    doc, warnings = read_register(path, display)
     records, more = records_from(doc, source)
+    if not records:
+        raise RegisterFormatError(doc.path, "no records: every table row lacks an item name (see the warnings)")
     return records, warnings + more

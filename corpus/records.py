@@ -6,8 +6,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SECTIONS = ("service", "duty", "boundary", "supervision")
-SECTION_NAMES = {"service": "公共服务事项", "duty": "部门职责", "boundary": "职责边界", "supervision": "事中事后监管"}
+SECTIONS = ("service", "power", "duty", "boundary", "supervision")
+SECTION_NAMES = {"service": "公共服务事项", "power": "权力事项", "duty": "部门职责", "boundary": "职责边界",
+                 "supervision": "事中事后监管"}
+# Optional fields written to records.jsonl only when set (most registers have none of them).
+OPTIONAL = ("category", "basis", "complaint_phones", "time_limit", "channel", "code", "fee", "remark")
 PART_NAMES = {"object": "监督检查对象", "content": "监督检查内容", "method": "监督检查方式",
               "measures": "监督检查措施", "procedure": "监督检查程序", "handling": "监督检查处理"}
 
@@ -59,6 +62,14 @@ class Record:
     parts: tuple[Part, ...] = ()
     file: str = ""
     lines: tuple[int, int] = (0, 0)
+    category: str = ""  # 一级事项 of a catalogue, 职权类型 of a power list
+    basis: str = ""  # 设定依据 / 公开依据 / 职权依据
+    complaint_phones: tuple[str, ...] = ()  # 监督投诉电话: never the service's own phone
+    time_limit: str = ""
+    channel: str = ""
+    code: str = ""  # 事项编码
+    fee: str = ""
+    remark: str = ""
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -77,16 +88,22 @@ class Record:
 
     def body(self) -> str:
         """All the record's words, for indexing and display; the title is not repeated."""
-        chunks = [self.content]
+        chunks = [self.category, self.content]
         chunks += [f"{i.text} {i.remark}".strip() for i in self.items]
         chunks += [f"{d.name} {d.division} {d.basis} {d.case}" for d in self.departments]
         chunks += [f"{p.heading} {p.text}" for p in self.parts]
         chunks += [c.office for c in self.contacts]
+        chunks += [self.basis[:300], self.channel]
         return "\n".join(c for c in chunks if c)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["lines"] = list(self.lines)
+        for name in OPTIONAL:
+            if not d[name]:
+                d.pop(name)
+        if "complaint_phones" in d:
+            d["complaint_phones"] = list(d["complaint_phones"])
         if not d["extra"]:
             d.pop("extra")
         return d
@@ -102,6 +119,7 @@ class Record:
         d["departments"] = tuple(Department(**x) for x in d.get("departments", ()))
         d["parts"] = tuple(Part(**p) for p in d.get("parts", ()))
         d["lines"] = tuple(d.get("lines", (0, 0)))
+        d["complaint_phones"] = tuple(d.get("complaint_phones", ()))
         return cls(**d)
 
 

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from corpus.records import SECTIONS
+
 from index.errors import IndexError_
 from index.hybrid import METHODS
 from index.store import build, default_folder, open_index
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--k", type=int, default=10)
     s.add_argument("--method", choices=METHODS, default="hybrid")
     s.add_argument("--source", help="restrict to a bureau slug (yazhou, dingan, yangpu, hongjiang, lingao)")
-    s.add_argument("--section", choices=["service", "duty", "boundary", "supervision"])
+    s.add_argument("--section", choices=list(SECTIONS))
     s.add_argument("--encoder", default="use")
     s.add_argument("--index", help="index folder (default index/store/seed)")
     s.add_argument("--json", action="store_true")

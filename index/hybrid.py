@@ -48,6 +48,7 @@ class Hit:
 # The register's own column headings for each part: a question asking for 「电话」 or 「职责」 matches the part
 # whose table has that column.
 SECTION_LABELS = {"service": "公共服务事项 服务事项 办理 承办机构 联系电话 咨询",
+                  "power": "权力清单 职权 行使主体 职权依据 审批 许可",
                   "duty": "部门职责 主要职责 具体工作事项 负责",
                   "boundary": "职责边界 管理事项 相关部门 职责分工 相关依据 案例",
                   "supervision": "事中事后监管 监督检查 检查对象 检查内容 检查方式 检查措施 检查程序 处理"}
@@ -55,7 +56,7 @@ SECTION_LABELS = {"service": "公共服务事项 服务事项 办理 承办机�
 
 def record_fields(r: Record, tok: Tokenizer) -> dict[str, list[str]]:
     return {"title": tok.tokens(r.title), "body": tok.tokens(r.body()), "title_chars": bigrams(r.title),
-            "place": tok.cached_tokens(f"{r.bureau} {r.region}"), "labels": tok.cached_tokens(SECTION_LABELS[r.section])}
+            "place": tok.cached_tokens(f"{r.bureau} {r.region}"), "labels": tok.cached_tokens(SECTION_LABELS.get(r.section, ""))}
 
 
 def record_views(r: Record, max_views: int = 24) -> list[str]:
@@ -64,7 +65,8 @@ def record_views(r: Record, max_views: int = 24) -> list[str]:
     views += [i.text for i in r.items]
     views += [f"{r.title} {d.name} {d.division[:150]}" for d in r.departments]
     views += [f"{r.title} {p.heading} {p.text[:150]}" for p in r.parts]
-    return list(dict.fromkeys(v for v in views if v.strip()))[:max_views]
+    views = list(dict.fromkeys(v for v in views if v.strip()))[:max_views]
+    return views or [f"{r.bureau} {r.region}".strip() or r.id]  # every record has a view: no empty max()
 
 
 def data_hash(records: list[Record]) -> str:
@@ -202,7 +204,8 @@ class HybridIndex:
             return dict(zip(recs, (self.vectors.vectors[rows] @ qv).tolist()))
         starts = np.searchsorted(self.view_record, recs, side="left")
         ends = np.searchsorted(self.view_record, recs, side="right")
-        return {r: float((self.vectors.vectors[s:e] @ qv).max()) for r, s, e in zip(recs, starts, ends)}
+        return {r: float((self.vectors.vectors[s:e] @ qv).max()) if e > s else 0.0
+                for r, s, e in zip(recs, starts, ends)}
 
     def encode_query(self, question: str, fixed: str | None = None) -> np.ndarray:
         """The question's vector, from its typo-corrected text (`fixed`, when the caller already has it)."""

@@ -14,9 +14,10 @@ HEADINGS = {"duty": "一、部门职责登记表", "boundary": "二、与相关�
 def write_docx(doc: RegisterDoc, path, merge: bool = True) -> None:
     out = docx.Document()
     for kind in ("duty", "boundary", "supervision", "service"):
-        part = doc.parts.get(kind)
-        if part is None:
+        parts = doc.of(kind)
+        if not parts:
             continue
+        part = parts[0]
         out.add_paragraph(HEADINGS[kind])
         for key, value in part.meta.items():
             out.add_paragraph(f"{key}：{value}")

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from corpus.build import stats
-from corpus.parse import parse_file, phones_in, split_items
+from corpus.parse import parse_file, phones_in, read_register, split_items
 from corpus.records import Record, load_records
 from corpus.sources import CORPUS_DIR, RECORDS, load_sources
-from corpus.text import read_text
 from corpus.errors import RegisterFormatError
 from tests.docxbuild import write_docx
 
@@ -122,7 +121,7 @@ def test_show_and_export_cli():
 def test_docx_round_trip(tmp_path, slug):
     src = {s.slug: s for s in load_sources()}[slug]
     text_path = CORPUS_DIR / src.file
-    doc, _ = read_text(text_path)
+    doc, _ = read_register(text_path)
     word = tmp_path / f"{slug}.docx"
     write_docx(doc, word)
     from_text, _ = parse_file(text_path, src)
