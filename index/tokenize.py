@@ -95,6 +95,8 @@ class Tokenizer:
         self._terms = {t for t in terms if 2 <= len(t) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in t)
                        and self._jieba.FREQ.get(t)}
         self._terms |= {p for p, _ in self.synonyms if 2 <= len(p) <= 4}
+        # words the register itself uses: a citizen writing one (监察) meant it, it is never a typo
+        self._used = {t for t in terms if len(t) >= 2 and self._jieba.FREQ.get(t)}
         self._by_sound: dict[tuple, list[str]] = {}
         df = df or {}
         # homophones sorted by how many records use them: the common domain word is the likelier intent
@@ -111,7 +113,8 @@ class Tokenizer:
     def correct(self, question: str) -> str:
         """Fix pinyin-input typos: a 2–4 character stretch that is no word, sounds exactly like a domain term
         and differs from it in one character (two for four characters) is replaced by the term
-        (社报卡 → 社保卡, 劳动中裁 → 劳动仲裁, 拖欠公资 → 拖欠工资)."""
+        (社报卡 → 社保卡, 劳动中裁 → 劳动仲裁, 拖欠公资 → 拖欠工资), unless a character it would change is a
+        word as written (老是, 不发, 监察: see `_is_words`)."""
         q = normalize(question)
         if not getattr(self, "_by_sound", None):
             return q
@@ -125,17 +128,33 @@ class Tokenizer:
                     if len(w) < n or i not in cuts or i + n not in cuts or w in self._terms \
                             or self._jieba.FREQ.get(w):
                         continue
-                    for term in self._by_sound.get(self.sound(w), ()):
-                        if sum(a != b for a, b in zip(w, term)) <= (2 if n == 4 else 1):
-                            fixed = fixed[:i] + term + fixed[i + n:]
-                            cuts = self._cuts(fixed)
-                            break
-                    else:
+                    # the commonest homophone within reach is the intended word; when the stretch is words
+                    # as written for it, a rarer one is no likelier (等记 is not 等级 when it is not 登记)
+                    term = next((t for t in self._by_sound.get(self.sound(w), ())
+                                 if sum(a != b for a, b in zip(w, t)) <= (2 if n == 4 else 1)), None)
+                    if term is None or self._is_words(fixed, i, w, term):
                         continue
+                    fixed = fixed[:i] + term + fixed[i + n:]
+                    cuts = self._cuts(fixed)
                     break
                 i += 1
             q = q.replace(run, fixed)
         return q
+
+    def _is_words(self, run: str, i: int, w: str, term: str) -> bool:
+        """Whether the stretch run[i:i+len(w)] is words as written, so that correcting it to `term` would
+        rewrite a correct word: a character the correction changes is a grammatical word standing alone
+        (老|是, 不|发, 把|我: stopwords) or belongs to a word the register uses (监察|人员). A typo is a character
+        that belongs to no word."""
+        spans, pos = [], 0
+        for seg in self._jieba.cut(run, HMM=False):
+            spans.append((pos, pos + len(seg), seg))
+            pos += len(seg)
+        for k, (a, b) in enumerate(zip(w, term)):
+            seg = next(s for lo, hi, s in spans if lo <= i + k < hi)
+            if a != b and (seg in self.stopwords or (len(seg) > 1 and seg in self._used)):
+                return True
+        return False
 
     def _cuts(self, run: str) -> set[int]:
         """Offsets where jieba's segmentation of `run` puts a boundary."""
