@@ -70,10 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 print(json.dumps(s, ensure_ascii=False))
             else:
-                print(f"{'source':<10} {'service':>7} {'duty':>5} {'items':>5} {'boundary':>8} {'supervision':>11}")
+                print(f"{'source':<10} {'service':>7} {'power':>5} {'duty':>5} {'items':>5} {'boundary':>8} "
+                      f"{'supervision':>11}")
                 for slug, c in s["sources"].items():
-                    print(f"{slug:<10} {c['service']:>7} {c['duty']:>5} {c['duty_items']:>5} {c['boundary']:>8} "
-                          f"{c['supervision']:>11}")
+                    print(f"{slug:<10} {c['service']:>7} {c['power']:>5} {c['duty']:>5} {c['duty_items']:>5} "
+                          f"{c['boundary']:>8} {c['supervision']:>11}")
                 print(f"{s['records']} records, {s['warnings']} warnings")
         elif args.cmd == "export":
             for r in load_records(args.records):

@@ -12,11 +12,15 @@ from corpus.records import SECTIONS, Record
 from corpus.sources import CORPUS_DIR, MANIFEST, RECORDS, load_sources
 
 
-def parse_all(manifest: str | Path = MANIFEST) -> tuple[list[Record], list[ParseWarning]]:
+def parse_all(manifest: str | Path = MANIFEST, only: tuple[str, ...] | None = None
+              ) -> tuple[list[Record], list[ParseWarning]]:
+    """Every register in the manifest (or only the slugs in `only`), in manifest order: (records, warnings)."""
     manifest = Path(manifest)
     base = manifest.parent
     records, warnings = [], []
     for src in load_sources(manifest):
+        if only is not None and src.slug not in only:
+            continue
         path = src.path(base)
         shown = os.path.relpath(path, base.parent) if base == CORPUS_DIR else str(path)
         recs, warns = parse_file(path, src, shown)

@@ -3,10 +3,15 @@ import pytest
 from corpus.build import parse_all
 
 
+# The five registers the project ships. Exact-count tests pin these explicitly, so a bureau that adds its own
+# register to corpus/sources.toml (as README says) keeps the suite green.
+SEEDS = ("yazhou", "dingan", "yangpu", "hongjiang", "lingao")
+
+
 @pytest.fixture(scope="session")
 def parsed():
     """Every seed register parsed once: (records, warnings)."""
-    return parse_all()
+    return parse_all(only=SEEDS)
 
 
 @pytest.fixture(scope="session")
