@@ -36,7 +36,7 @@ def dense_matrix(idx, questions: list[str]) -> np.ndarray:
 
 def bm25_matrix(idx, fields, questions, weights, k1, b) -> np.ndarray:
     bm = SparseBM25(k1=k1, b=b, weights=weights).index(fields)
-    return np.vstack([bm.scores(idx.tokenizer.query(q)) for q in questions])
+    return np.vstack([bm.scores(idx.query_terms(q)) for q in questions])
 
 
 def fused(B, D, cfg: FusionConfig, prior: np.ndarray) -> np.ndarray:

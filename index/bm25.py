@@ -66,9 +66,13 @@ class SparseBM25:
         self.idf = idf.astype(np.float32)
         return self
 
-    def scores(self, query: list[str]) -> np.ndarray:
-        """BM25 score of every document (a query term counted as often as it occurs, as rank_bm25 does)."""
-        counts = Counter(self.vocab[t] for t in query if t in self.vocab)
+    def scores(self, query: list[str] | dict[str, float]) -> np.ndarray:
+        """BM25 score of every document. `query` is a token list (a term counted as often as it occurs, as
+        rank_bm25 does) or {term: weight} (a weighted query: synonym expansions weigh less)."""
+        counts: Counter = Counter()
+        for t, w in (query.items() if isinstance(query, dict) else ((t, 1.0) for t in query)):
+            if t in self.vocab:
+                counts[self.vocab[t]] += w
         if not counts or self.matrix is None:
             return np.zeros(self.matrix.shape[0] if self.matrix is not None else 0, dtype=np.float32)
         ids = np.fromiter(counts.keys(), dtype=np.int64)

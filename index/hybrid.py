@@ -92,10 +92,11 @@ class HybridIndex:
 
     def __init__(self, encoder: str = "use", weights: dict[str, float] | None = None, k1: float = 1.2,
                  b: float = 0.75, fusion: FusionConfig | None = None, exact_below: int = 50_000,
-                 cache_dir: str | None = None):
+                 cache_dir: str | None = None, synonym_weight: float = 0.5):
         self.encoder_spec = encoder
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.k1, self.b = k1, b
+        self.synonym_weight = synonym_weight  # an expansion's share of one own word (Tokenizer.query_weights)
         self.fusion = fusion or FusionConfig()
         self.exact_below = exact_below
         self.cache_dir = cache_dir
@@ -112,7 +113,7 @@ class HybridIndex:
     # -- settings ----------------------------------------------------------------------------------
     @property
     def params(self) -> dict:
-        return {"encoder": self.encoder_spec, "weights": self.weights, "k1": self.k1, "b": self.b,
+        return {"encoder": self.encoder_spec, "weights": self.weights, "k1": self.k1, "b": self.b, "synonym_weight": self.synonym_weight,
                 "fusion": self.fusion.to_dict(), "exact_below": self.exact_below}
 
     @property
@@ -207,6 +208,10 @@ class HybridIndex:
         return {r: float((self.vectors.vectors[s:e] @ qv).max()) if e > s else 0.0
                 for r, s, e in zip(recs, starts, ends)}
 
+    def query_terms(self, question: str, fixed: str | None = None) -> dict[str, float]:
+        """BM25 query terms with weights: the citizen's own words 1, synonym expansions less."""
+        return self.tokenizer.query_weights(question, fixed, self.synonym_weight)
+
     def encode_query(self, question: str, fixed: str | None = None) -> np.ndarray:
         """The question's vector, from its typo-corrected text (`fixed`, when the caller already has it)."""
         return self.encoder.encode([self.tokenizer.correct(question) if fixed is None else fixed])[0]
@@ -221,7 +226,7 @@ class HybridIndex:
         mask = self.mask(source, section)
         cfg = self.fusion
         if method == "bm25":
-            top = self._bm25_top(self.tokenizer.query(question), k, mask)
+            top = self._bm25_top(self.query_terms(question), k, mask)
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], bm25=s) for i, s in ranked]
         fixed = self.tokenizer.correct(question)  # once: tokens, vector and confidence features all use it
@@ -231,7 +236,7 @@ class HybridIndex:
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
         feats = self.query_features(question, qv, fixed)
-        sparse = self._bm25_top(self.tokenizer.query(question, fixed), max(cfg.candidates, k), mask)
+        sparse = self._bm25_top(self.query_terms(question, fixed), max(cfg.candidates, k), mask)
         dense = self._dense_top(qv, max(cfg.candidates, k), mask)
         missing = [i for i in sparse if i not in dense]
         dense.update(self._dense_of(qv, missing))

@@ -170,6 +170,29 @@ class Tokenizer:
         extra = [exp for phrase, exp in self.synonyms if phrase in q]
         return q + (" " + " ".join(extra) if extra else "")
 
+    def query_weights(self, question: str, fixed: str | None = None, synonym_weight: float = 0.5) -> dict[str, float]:
+        """Query terms with weights: each of the citizen's own words (typo-corrected, plus any original word the
+        correction replaced) counts 1 per occurrence; the register words a colloquial phrase stands for share
+        `synonym_weight` × (the phrase's own word count) among them, so an expansion never outweighs the
+        question (五险 → six insurance names do not drown 举报)."""
+        fixed = self.correct(question) if fixed is None else fixed
+        own = self.tokens(fixed)
+        if fixed != normalize(question):
+            have = set(own)
+            own += [t for t in self.tokens(question) if t not in have]
+        out: dict[str, float] = {}
+        mine = set(own)
+        for t in own:
+            out[t] = out.get(t, 0.0) + 1.0
+        for phrase, exp in self.synonyms:
+            if phrase not in fixed:
+                continue
+            new = [t for t in dict.fromkeys(self.tokens(exp)) if t not in mine]
+            share = synonym_weight * max(1, len(self.tokens(phrase))) / len(new) if new else 0.0
+            for t in new:
+                out[t] = out.get(t, 0.0) + share
+        return out
+
     def query(self, question: str, fixed: str | None = None) -> list[str]:
         """Query tokens: the typo-corrected question (`fixed`, when the caller already has it) with its
         synonyms, plus any original word the correction replaced (a wrong correction loses nothing)."""

@@ -30,3 +30,20 @@ def test_a_character_in_no_word_is_corrected(tok, typo, fixed):
                                "失业等记"])             # 登记 would change 等 (a stopword); the rarer 等级 is no guess
 def test_a_correct_word_is_never_rewritten(tok, q):
     assert tok.correct(q) == q
+
+
+def test_synonym_expansions_weigh_less_than_the_questions_own_words():
+    t = Tokenizer(synonyms=[("五险", "养老保险 医疗保险")], stopwords=frozenset({"怎么"}))
+    w = t.query_weights("五险举报怎么办", fixed="五险举报怎么办", synonym_weight=0.5)
+    assert w["举报"] == w["五险"] == 1.0                    # the citizen's own words count 1 each
+    # the five expansion terms (养老保险, 养老, 保险, 医疗保险, 医疗) share 0.5 × 1 own word: 0.1 each
+    assert sum(v for k, v in w.items() if k not in ("举报", "五险", "怎么办")) == pytest.approx(0.5)
+
+
+def test_bm25_scores_a_weighted_query_as_the_weighted_sum_of_its_terms():
+    from index.bm25 import SparseBM25
+    bm = SparseBM25(k1=1.2, b=0.75).index([{"body": ["举报", "工资"]}, {"body": ["养老保险"]}, {"body": ["失业"]}])
+    one = bm.scores(["举报"])
+    both = bm.scores({"举报": 1.0, "养老保险": 0.25})
+    assert both[0] == pytest.approx(one[0])                             # doc 0 has only 举报
+    assert both[1] == pytest.approx(0.25 * bm.scores(["养老保险"])[1])   # doc 1 only the expansion, at a quarter
