@@ -1,7 +1,8 @@
-"""Tunes the fusion (BM25 field weights, FusionConfig) on the dev set only, and calibrates the confidence
-on dev in-scope vs out-of-scope questions. Prints the best settings; the defaults in index/ are set from it.
+"""Fits the ranking (which of a question's candidates answers it) and the confidence (in-scope vs out-of-scope)
+on the dev set only, with scikit-learn, cross-validated; saves them to index/data/fusion.json with the data they
+were fitted on. The learned ranking is kept only when it measures at least as well as the hand-set fusion.
 
-python -m eval tune [--quick]"""
+python -m eval.tune [--dry-run]"""
 
 from __future__ import annotations
 
@@ -69,69 +70,101 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, steps: int = 5000, lr: float = 0.
     return w / std, float(b - (w * mean / std).sum())
 
 
+def candidate_rows(idx, questions: list[str]):
+    """For each question: its candidates' RANK_FEATURES (rows), their record positions, and the question-level
+    confidence features, from the index's own retrieval (the same code path as search)."""
+    from index.fusion import RANK_FEATURES, candidate_features
+    out = []
+    for q in questions:
+        fixed = idx.tokenizer.correct(q)
+        qv = idx.encode_query(q, fixed)
+        sparse, dense, sections, cov = idx.candidates(q, qv, fixed, idx.fusion.candidates)
+        feats = candidate_features(sparse, dense, idx.fusion, sections, cov)
+        ids = sorted(feats)
+        X = np.array([[feats[i][n] for n in RANK_FEATURES] for i in ids]).reshape(len(ids), len(RANK_FEATURES))
+        out.append((X, np.array(ids), idx.query_features(q, qv, fixed), (sparse, dense, cov)))
+    return out
+
+
+def fit_ranking(rows, gold_sets, folds: int = 5):
+    """Pointwise logistic regression (candidate answers the question or not), cross-validated by question:
+    returns (cv top1 learned, top1 hand-set, model fitted on all)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    X = np.vstack([r[0] for r in rows])
+    y = np.concatenate([np.isin(r[1], list(g)) for r, g in zip(rows, gold_sets)]).astype(int)
+    groups = np.concatenate([[n] * len(r[1]) for n, r in enumerate(rows)])
+    z = np.zeros(len(y))
+    for train, test in GroupKFold(folds).split(X, y, groups):
+        z[test] = LogisticRegression(C=1.0, max_iter=2000).fit(X[train], y[train]).decision_function(X[test])
+    hits, start = [], 0
+    for r in rows:
+        n = len(r[1])
+        hits.append(y[start + int(np.argmax(z[start:start + n]))] if n else 0)
+        start += n
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(X, y)
+    return float(np.mean(hits)), model
+
+
 def main(argv: list[str] | None = None) -> int:
-    quick = "--quick" in (argv or [])
+    """Fit the ranking and the confidence on the dev set (eval/data: in-scope questions with gold, out-of-scope
+    questions), cross-validated, and save them to index/data/fusion.json with what they were fitted on."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from index.fusion import FITTED, RANK_FEATURES, FusionConfig, fuse
+
     idx = open_index()
-    qs = _load("questions.jsonl")
-    oos = _load("oos.jsonl")
+    base = FusionConfig(rank_weights={}, rank_bias=0.0)
+    idx.fusion = base
+    qs, oos = _load("questions.jsonl"), _load("oos.jsonl")
     pos = {r.id: i for i, r in enumerate(idx.records)}
-    gold = np.zeros((len(qs), len(idx.records)), dtype=bool)
-    for n, q in enumerate(qs):
-        for g in q["gold"]:
-            gold[n, pos[g]] = True
-    texts = [q["question"] for q in qs]
-    D = dense_matrix(idx, texts)
-    Do = dense_matrix(idx, [q["question"] for q in oos])
-    fields = [record_fields(r, idx.tokenizer) for r in idx.records]
-    sections = np.array([r.section for r in idx.records])
-    print(f"dense only: top1={score(D, gold)[0]:.3f}")
-    best = None
-    title_w = [1.0, 2.0, 3.0, 5.0] if not quick else [3.0]
-    for tw, cw, pw, lw, b in itertools.product(title_w, [0.3, 1.0], [1.0, 3.0], [0.0, 1.0, 2.0], [0.75]):
-        weights = {"title": tw, "body": 1.0, "title_chars": cw, "place": pw, "labels": lw}
-        B = bm25_matrix(idx, fields, texts, weights, 1.2, b)
-        base = score(B, gold)
-        for wd, half, floor, duty_p in itertools.product([0.3, 0.4, 0.5, 0.6, 0.7], [3.0, 6.0, 10.0, 20.0],
-                                                         [0.0, 0.2, 0.3], [0.0, -0.03, -0.06]):
-            cfg = FusionConfig(w_sparse=1 - wd, w_dense=wd, bm25_half=half, dense_floor=floor,
-                               section_prior={"duty": duty_p} if duty_p else {})
-            prior = np.array([cfg.section_prior.get(s, 0.0) for s in sections])
-            t1, mrr = score(fused(B, D, cfg, prior), gold)
-            key = t1 + 0.5 * mrr
-            if best is None or key > best[0]:
-                best = (key, t1, mrr, weights, b, cfg, base)
-    _, t1, mrr, weights, b, cfg, base = best
-    print(f"best hybrid: top1={t1:.3f} mrr={mrr:.3f} (bm25 alone with these weights: top1={base[0]:.3f})")
-    print(f"weights={weights} b={b} fusion={cfg}")
-    # calibrate: a logistic model (FusionConfig.conf_weights) on the top hit's features, in-scope = 1,
-    # out-of-scope = 0, classes weighted equally. Its bias is set from 5-fold cross-validated predictions so
-    # that REFUSE_SHARE of in-scope questions fall below 0.5 (an honest estimate, not the training fit).
-    idx.bm25 = SparseBM25(k1=1.2, b=b, weights=weights).index(fields)
+    gold_sets = [{pos[g] for g in q["gold"] if g in pos} for q in qs]
+    rows = candidate_rows(idx, [q["question"] for q in qs])
+    orows = candidate_rows(idx, [q["question"] for q in oos])
+    hand = np.mean([bool(fuse(s, d, base, {i: idx.records[i].section for i in set(s) | set(d)}))
+                    and fuse(s, d, base, {i: idx.records[i].section for i in set(s) | set(d)})[0][0] in g
+                    for (_, _, _, (s, d, _)), g in zip(rows, gold_sets)])
+    cv_top1, model = fit_ranking(rows, gold_sets)
+    print(f"ranking on {len(qs)} dev questions: hand-set fusion top1 {hand:.3f}, "
+          f"learned (5-fold by question) top1 {cv_top1:.3f}")
+    learned = cv_top1 >= hand
+    cfg = FusionConfig(rank_weights={n: round(float(w), 4) for n, w in zip(RANK_FEATURES, model.coef_[0])}
+                       if learned else {}, rank_bias=round(float(model.intercept_[0]), 4) if learned else 0.0)
     idx.fusion = cfg
-    names = list(CONF_FEATURES)
+    names = list(CONF_FEATURES) + ["title_cov", "sparse", "margin"]
 
-    def row(q):
-        hit = idx.search(q, k=1)[0]
-        return [(idx.query_features(q) | {"score": hit.score, "dense": hit.dense})[n] for n in names]
+    def conf_row(r):
+        _, _, qf, (s, d, cov) = r
+        ranked = fuse(s, d, cfg, {i: idx.records[i].section for i in set(s) | set(d)}, cov)
+        if not ranked:
+            return [0.0] * len(names)
+        qf = dict(qf, margin=ranked[0][1] - ranked[1][1] if len(ranked) > 1 else ranked[0][1])
+        f = qf | idx.hit_features(ranked[0][0], ranked[0][1], s, d, cov)
+        return [f.get(n, 0.0) for n in names]
 
-    X = np.array([row(q) for q in texts] + [row(q["question"]) for q in oos])
-    y = np.r_[np.ones(len(texts)), np.zeros(len(oos))]
-    rng = np.random.default_rng(0)
-    z_cv = np.zeros(len(y))
-    for fold in np.array_split(rng.permutation(len(y)), 5):
-        train = np.setdiff1d(np.arange(len(y)), fold)
-        w, bias = fit_logistic(X[train], y[train])
-        z_cv[fold] = X[fold] @ w + bias
+    X = np.array([conf_row(r) for r in rows] + [conf_row(r) for r in orows])
+    y = np.r_[np.ones(len(rows)), np.zeros(len(orows))].astype(int)
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+    z_cv = cross_val_predict(clf, X, y, cv=StratifiedKFold(5, shuffle=True, random_state=0), method="decision_function")
     shift = -float(np.percentile(z_cv[y == 1], REFUSE_SHARE * 100))
-    print(f"cross-validated: oos caught {(z_cv[y == 0] + shift < 0).mean():.3f}, "
-          f"in-scope refused {(z_cv[y == 1] + shift < 0).mean():.3f}")
-    w, bias = fit_logistic(X, y)
-    z = X @ w + bias
-    bias += -float(np.percentile(z[y == 1], REFUSE_SHARE * 100))
-    print(f"fitted on all: oos caught {((X @ w + bias)[y == 0] < 0).mean():.3f}, "
-          f"in-scope refused {((X @ w + bias)[y == 1] < 0).mean():.3f}")
-    out = replace(cfg, conf_weights={n: round(float(v), 3) for n, v in zip(names, w)}, conf_bias=round(bias, 3))
-    print(json.dumps({"weights": weights, "b": b, "fusion": out.to_dict()}, ensure_ascii=False))
+    caught, refused = float((z_cv[y == 0] + shift < 0).mean()), float((z_cv[y == 1] + shift < 0).mean())
+    print(f"confidence (5-fold cross-validated): out-of-scope refused {caught:.3f}, in-scope refused {refused:.3f}")
+    clf.fit(X, y)
+    z = clf.decision_function(X)
+    bias = float(clf.intercept_[0]) - float(np.percentile(z[y == 1], REFUSE_SHARE * 100))
+    out = {"rank_weights": cfg.rank_weights, "rank_bias": cfg.rank_bias,
+           "conf_weights": {n: round(float(w), 4) for n, w in zip(names, clf.coef_[0])}, "conf_bias": round(bias, 4),
+           "fitted_on": {"data": "eval/data/questions.jsonl + eval/data/oos.jsonl", "in_scope": len(qs),
+                         "out_of_scope": len(oos), "estimator": "sklearn LogisticRegression",
+                         "ranking": "learned" if learned else "hand-set (learned measured worse)",
+                         "cv_top1_learned": round(cv_top1, 4), "top1_hand_set": round(float(hand), 4),
+                         "cv_oos_refused": round(caught, 4), "cv_in_scope_refused": round(refused, 4)}}
+    if "--dry-run" not in (argv or []):
+        FITTED.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"saved to {FITTED} (the index is rebuilt on next open: the fitted models are part of it)")
+    print(json.dumps(out["fitted_on"], ensure_ascii=False))
     return 0
 
 

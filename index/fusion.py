@@ -1,16 +1,33 @@
 """Fusing BM25 and dense scores into one ranking, and a calibrated confidence. Pure functions; every weight
-lives in FusionConfig (tuned on the dev set with `python -m eval tune`)."""
+lives in FusionConfig. Its defaults come from `index/data/fusion.json`, written by `python -m eval tune`
+(scikit-learn logistic models fitted with cross-validation on the dev set; the file says what they were fitted
+on). Without a learned ranking, the hand-set fusion 0.7·BM25/(BM25+10) + 0.3·cosine is used."""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+FITTED = Path(__file__).resolve().parent / "data" / "fusion.json"
+# Features of one candidate for the learned ranking (all computed per question over its candidates):
+#   sparse      BM25/(BM25+bm25_half)              sparse_rel  BM25 / the best BM25 among the candidates
+#   dense       cosine (best view)                 dense_rel   cosine − the best cosine among the candidates
+#   title_cov   idf-weighted share of the question's own words found in the record's title
+#   duty, boundary, supervision, power             1 for a record of that register part
+RANK_FEATURES = ("sparse", "sparse_rel", "dense", "dense_rel", "title_cov", "duty", "boundary", "supervision", "power")
 
-# Fitted by `python -m eval tune` on 520 in-scope and 99 out-of-scope dev questions (5-fold cross-validated:
-# 89.9% of out-of-scope caught with 3.7% of in-scope refused).
+# Fallback when no fitted file exists: fitted by the earlier tune on 520 in-scope and 99 out-of-scope questions.
 CONF_WEIGHTS = {"score": 14.166, "coverage": 9.553, "dense": 1.534, "idf_coverage": -5.098, "domain": 8.987}
 CONF_BIAS = -14.354
+
+
+@lru_cache(maxsize=1)
+def fitted() -> dict:
+    """The models `python -m eval tune` saved (empty when none): rank_weights, rank_bias, conf_weights, conf_bias."""
+    return json.loads(FITTED.read_text(encoding="utf-8")) if FITTED.exists() else {}
 
 
 @dataclass(frozen=True)
@@ -27,9 +44,14 @@ class FusionConfig:
     #   coverage  share of the question's own words (before synonyms) in the index vocabulary
     #   idf_coverage  the same, weighted by idf (unknown words weigh the largest idf)
     #   domain    cosine between the question and the centroid of all record vectors
-    conf_weights: dict = field(default_factory=lambda: dict(CONF_WEIGHTS))
-    conf_bias: float = CONF_BIAS
-    section_prior: dict = field(default_factory=lambda: {"duty": -0.03})  # added by register part
+    #   title_cov the hit's title coverage (RANK_FEATURES)   sparse  the hit's saturated BM25
+    #   margin    the top hit's score minus the second's
+    conf_weights: dict = field(default_factory=lambda: dict(fitted().get("conf_weights", CONF_WEIGHTS)))
+    conf_bias: float = field(default_factory=lambda: fitted().get("conf_bias", CONF_BIAS))
+    section_prior: dict = field(default_factory=lambda: {"duty": -0.03})  # added by register part (hand-set)
+    # learned ranking: score = sigmoid(rank_bias + Σ rank_weights[f] · feature f); empty → hand-set fusion
+    rank_weights: dict = field(default_factory=lambda: dict(fitted().get("rank_weights", {})))
+    rank_bias: float = field(default_factory=lambda: fitted().get("rank_bias", 0.0))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,10 +63,38 @@ def fused_score(bm25: float, cosine: float, cfg: FusionConfig) -> float:
     return cfg.w_sparse * s + cfg.w_dense * d
 
 
+def candidate_features(bm25: dict[int, float], dense: dict[int, float], cfg: FusionConfig,
+                       sections: dict[int, str] | None = None,
+                       title_cov: dict[int, float] | None = None) -> dict[int, dict[str, float]]:
+    """RANK_FEATURES of every candidate in the union of both lists (a candidate missing from one side scores 0)."""
+    ids = set(bm25) | set(dense)
+    bmax = max(bm25.values(), default=0.0) or 1.0
+    dmax = max(dense.values(), default=0.0)
+    out = {}
+    for i in ids:
+        b, d = bm25.get(i, 0.0), dense.get(i, 0.0)
+        f = {"sparse": b / (b + cfg.bm25_half) if b > 0 else 0.0, "sparse_rel": b / bmax, "dense": d,
+             "dense_rel": d - dmax, "title_cov": (title_cov or {}).get(i, 0.0)}
+        sec = (sections or {}).get(i, "")
+        f.update({s: 1.0 if sec == s else 0.0 for s in ("duty", "boundary", "supervision", "power")})
+        out[i] = f
+    return out
+
+
+def learned_score(features: dict[str, float], cfg: FusionConfig) -> float:
+    z = cfg.rank_bias + sum(w * features.get(n, 0.0) for n, w in cfg.rank_weights.items())
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 def fuse(bm25: dict[int, float], dense: dict[int, float], cfg: FusionConfig,
-         sections: dict[int, str] | None = None) -> list[tuple[int, float]]:
-    """Rank the union of both candidate sets by fused score; a candidate missing from one side scores 0 there.
-    `sections` (candidate → register part) applies cfg.section_prior. Ties break by id (reproducible)."""
+         sections: dict[int, str] | None = None, title_cov: dict[int, float] | None = None) -> list[tuple[int, float]]:
+    """Rank the union of both candidate sets: by the learned ranking when cfg has one (needs `sections` and
+    `title_cov` for its features), else by the hand-set fused score plus cfg.section_prior. A candidate missing
+    from one side scores 0 there. Ties break by id (reproducible)."""
+    if cfg.rank_weights:
+        feats = candidate_features(bm25, dense, cfg, sections, title_cov)
+        scored = [(i, learned_score(f, cfg)) for i, f in feats.items()]
+        return sorted(scored, key=lambda x: (-x[1], x[0]))
     ids = set(bm25) | set(dense)
     prior = cfg.section_prior if sections else {}
     scored = [(i, fused_score(bm25.get(i, 0.0), dense.get(i, 0.0), cfg) + prior.get(sections[i], 0.0)

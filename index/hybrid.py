@@ -74,8 +74,9 @@ def data_hash(records: list[Record]) -> str:
     h = hashlib.sha256()
     for r in records:
         h.update(r.to_json().encode("utf-8"))
-    for name in ("userdict.txt", "stopwords.txt"):
-        h.update((DATA / name).read_bytes())
+    for name in ("userdict.txt", "stopwords.txt", "fusion.json"):  # fusion.json: the fitted models (eval tune)
+        if (DATA / name).exists():
+            h.update((DATA / name).read_bytes())
     return h.hexdigest()
 
 
@@ -160,6 +161,7 @@ class HybridIndex:
         self._sources = np.array([r.source for r in self.records])
         self._sections = np.array([r.section for r in self.records])
         self._by_id = {r.id: i for i, r in enumerate(self.records)}
+        self._titles: dict[int, set[str]] = {}  # record → its title's words, filled as records become candidates
         c = self.vectors.vectors.mean(axis=0) if self.vectors.vectors is not None and len(self.vectors.vectors) else None
         self._centroid = c / max(float(np.linalg.norm(c)), 1e-12) if c is not None else None
 
@@ -236,14 +238,44 @@ class HybridIndex:
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
         feats = self.query_features(question, qv, fixed)
-        sparse = self._bm25_top(self.query_terms(question, fixed), max(cfg.candidates, k), mask)
-        dense = self._dense_top(qv, max(cfg.candidates, k), mask)
-        missing = [i for i in sparse if i not in dense]
-        dense.update(self._dense_of(qv, missing))
-        ranked = fuse(sparse, dense, cfg, {i: self.records[i].section for i in set(sparse) | set(dense)})[:k]
+        sparse, dense, sections, cov = self.candidates(question, qv, fixed, max(cfg.candidates, k), mask)
+        ranked = fuse(sparse, dense, cfg, sections, cov)
+        feats["margin"] = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else (ranked[0][1] if ranked else 0.0)
         return [Hit(self.records[i].id, s, self.records[i], bm25=sparse.get(i, 0.0), dense=dense.get(i, 0.0),
-                    confidence=confidence(feats | {"score": s, "dense": dense.get(i, 0.0)}, cfg))
-                for i, s in ranked]
+                    confidence=confidence(feats | self.hit_features(i, s, sparse, dense, cov), cfg))
+                for i, s in ranked[:k]]
+
+    def candidates(self, question: str, qv: np.ndarray, fixed: str, n: int, mask=None):
+        """Both retrievers' top n for a question, each candidate scored by both, with its register part and
+        title coverage: (bm25, dense, sections, title_cov), the inputs of `fuse`."""
+        sparse = self._bm25_top(self.query_terms(question, fixed), n, mask)
+        dense = self._dense_top(qv, n, mask)
+        dense.update(self._dense_of(qv, [i for i in sparse if i not in dense]))
+        ids = set(sparse) | set(dense)
+        return sparse, dense, {i: self.records[i].section for i in ids}, self.title_coverage(fixed, ids)
+
+    def hit_features(self, i: int, score: float, sparse: dict, dense: dict, cov: dict) -> dict[str, float]:
+        b = sparse.get(i, 0.0)
+        return {"score": score, "dense": dense.get(i, 0.0), "title_cov": cov.get(i, 0.0),
+                "sparse": b / (b + self.fusion.bm25_half) if b > 0 else 0.0}
+
+    def title_coverage(self, fixed: str, ids) -> dict[int, float]:
+        """For each record: the idf-weighted share of the question's own words found in its title (a generic
+        title such as 「提供政策咨询服务」 covers 「我想咨询政策」 completely)."""
+        own = set(self.tokenizer.tokens(fixed))
+        vocab, idf = self.bm25.vocab, self.bm25.idf
+        top = float(idf.max()) if len(idf) else 1.0
+        w = {t: float(idf[vocab[t]]) if t in vocab else top for t in own}
+        total = sum(w.values())
+        if not total:
+            return {i: 0.0 for i in ids}
+        out = {}
+        for i in ids:
+            if i not in self._titles:
+                r = self.records[i]
+                self._titles[i] = set(self.tokenizer.tokens(r.title)) | set(bigrams(r.title))
+            out[i] = sum(v for t, v in w.items() if t in self._titles[i]) / total
+        return out
 
     def query_features(self, question: str, qv: np.ndarray | None = None,
                        fixed: str | None = None) -> dict[str, float]:
