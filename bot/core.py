@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from corpus.sources import load_sources
 from bot import cards
-from bot.facts import days_between, extract
+from bot.facts import SELF, Fact, combine, elsewhere, questions, read, vocabulary
 from bot.regions import Regions
-from bot.rules import Rule, Verdict, evaluate, load_rules
+from bot.rules import Place, Rule, Verdict, evaluate, load_rules, shown
 from bot.text import clean, clean_full, for_search, mask, shorten
 from index.tokenize import normalize
 
@@ -23,15 +23,39 @@ EMPTY_PROMPT = "您好！请输入您想咨询的人社业务，例如：「灵�
 
 @dataclass
 class Session:
-    """One citizen's dialogue: the region and facts they gave, the rules being discussed, recent hits."""
+    """One citizen's dialogue, JSON in and out: the region, the facts each person was said to have (in the
+    order stated, so the latest wins), who the dialogue is about, the rules being discussed, recent hits."""
 
     region: str | None = None
-    facts: dict = field(default_factory=dict)
+    people: dict = field(default_factory=dict)   # person → [{"name", "value", "hi", "said"}, …]
+    person: str = SELF                            # whom the questions are about now
+    other: str | None = None                      # the last person other than the citizen named (他/她)
     rules: list[str] = field(default_factory=list)
     hits: list = field(default_factory=list)
     turns: int = 0
     pending: str | None = None   # the question waiting for 「请问您在哪个地区」
     today: str | None = None     # ISO date the dialogue happens on (tests, replays); None = the bot's clock
+    said_today: str | None = None  # the date the citizen said today is (「今天都4月20号了」)
+    last: str = ""                 # the previous turn (its topic carries over to a bare 「能参加不」)
+
+    def add(self, fact: Fact, person: str) -> None:
+        self.people.setdefault(person, []).append(
+            {"name": fact.name, "value": list(fact.value) if isinstance(fact.value, tuple) else fact.value,
+             "hi": fact.hi, "said": fact.said})
+
+    def stated(self, person: str | None = None) -> list[dict]:
+        return self.people.get(person or self.person, [])
+
+    @property
+    def facts(self) -> dict:
+        """The current person's facts, the latest statement of each: numbers as (lo, hi) intervals."""
+        stated = [(f["name"], (float(f["value"]), float(f["hi"])) if f["hi"] is not None else
+                   tuple(f["value"]) if isinstance(f["value"], list) else f["value"]) for f in self.stated()]
+        facts = combine(stated)
+        adult = vocabulary()["inference"]["adult_not_student"]
+        if "student" not in facts and facts.get("employment") and "age" in facts and facts["age"][0] >= adult:
+            facts["student"] = False     # a working adult who mentions no school is taken as not a student
+        return {k: v for k, v in facts.items() if k != "started"}
 
 
 @dataclass
@@ -80,35 +104,88 @@ class Bot:
 
     # -- eligibility ------------------------------------------------------------------------------
     def _rules_for(self, text: str, hits, session: Session, new_facts: dict) -> list[Rule]:
+        """The rules a turn is about: those its words name, or those the dialogue is already on (when the turn
+        adds facts, or says nothing else); never because a fact word appears in an unrelated question."""
+        if elsewhere(text):
+            return []
         by_id = {r.id: r for r in self.rules}
-        scored = [(r.matches(text), r) for r in self.rules]
-        named = [r for s, r in sorted(scored, key=lambda x: -x[0]) if s > 0]
+        asked = questions(text)
+        named = self._named(asked) or self._named(text)     # what the turn asks names the rule, if it does
+        if not named and not session.rules and session.last and not elsewhere(session.last):
+            # 「想问下城乡居民养老保险的事」 then 「…能参加不」: the question and the topic before it together
+            named = [r for r in self._named(session.last + "，" + asked) if not r.matches(session.last)]
         low = not hits or (hits[0].confidence or 0.0) < self.min_confidence
         current = [by_id[i] for i in session.rules if i in by_id]
         on_topic = any(h.id in r.sources for h in hits[:3] for r in current)
+        known = set(session.facts)
+        # facts given so far that answer every condition of a rule (「交了十四年」 then 「今年62」)
+        complete = [r for r in self.rules if new_facts and len(set(r.facts) & known) >= 2
+                    and set(r.facts) <= known]
         if current and (new_facts or (low and not named)):
-            # a turn that adds facts (or says nothing new: 「记不清了」) continues the rule under discussion, plus
-            # any rule whose conditions the facts given so far now mostly answer (「交了十四年」 then 「今年62」)
-            known = set(session.facts)
-            complete = [r for r in self.rules if r not in current and len(set(r.facts) & known) >= 2
-                        and len(set(r.facts) & known) == len(r.facts)]
             return current + [r for r in named + complete if r not in current]
         about_rule = re.search(r"年限|缴费|交了|岁|年龄|认证|登记|户口|户籍|学生|单位|退休|养老|补办", text)
         if current and (named or on_topic or about_rule):
-            # a follow-up in the same dialogue (「他还能正常领养老金吗」) keeps the rule under discussion too
             return named + [r for r in current if r not in named]
-        if not new_facts:
-            return named
-        # facts (「我今年三十岁，户口在海南」): the rules those facts are conditions of, when two or more of them
-        # are, or when the turn matched no register entry; after any rule the question named
-        overlap = [(len(set(r.facts) & set(new_facts)), r) for r in self.rules]
-        best = max(n for n, _ in overlap)
-        by_facts = [r for n, r in overlap if n == best] if best >= 2 or (best == 1 and low and not named) else []
-        return named + [r for r in by_facts if r not in named]
+        return named + [r for r in complete if r not in named]
 
-    def check(self, facts: dict, rule_ids: list[str] | None = None) -> list[Verdict]:
-        """Evaluate rules on given facts (the self-check form)."""
-        return [evaluate(r, facts) for r in self.rules if rule_ids is None or r.id in rule_ids]
+    def _named(self, text: str) -> list[Rule]:
+        scored = [(r.matches(text), r) for r in self.rules]
+        return [r for s, r in sorted(scored, key=lambda x: -x[0]) if s > 0]
+
+    def place(self, session: Session) -> Place:
+        """Where the citizen is for the rules: their bureau, its province (本省), and today's date."""
+        province = self.regions.province(session.region) if session.region else self.rule_province
+        return Place(session.region, province, self._day(session))
+
+    def _day(self, session: Session) -> date:
+        return date.fromisoformat(session.said_today) if session.said_today else self.today_for(session)
+
+    def check(self, facts: dict, rule_ids: list[str] | None = None, region: str | None = None) -> list[Verdict]:
+        """Evaluate rules on given facts (the self-check form): only the rules some of whose facts were given."""
+        province = self.regions.province(region) if region else self.rule_province
+        place = Place(region, province, date.today())
+        return [evaluate(r, facts, place) for r in self.rules
+                if (rule_ids is None or r.id in rule_ids) and set(r.facts) & set(facts)]
+
+    def _read(self, query: str, session: Session) -> dict:
+        """The turn's facts into the session, each under the person it is about; returns the facts of the
+        person the turn asks about ({name: value})."""
+        wanted = {f for r in self.rules if r.id in session.rules or r.matches(query) for f in r.facts}
+        reading = read(query, self._day(session), wanted, session.other)
+        if reading.today:
+            session.said_today = reading.today.isoformat()
+        for f in reading.facts:
+            session.add(f, f.person or session.person)
+        session.person = reading.person or session.person
+        session.other = reading.other
+        if reading.today:          # a date said to be today: day counts from the dates said before
+            for stated in session.people.values():
+                for f in [f for f in stated if f["name"] == "started"]:
+                    first, last = (date.fromisoformat(d) for d in f["value"])
+                    if first > reading.today:
+                        first, last = first.replace(year=first.year - 1), last.replace(year=last.year - 1)
+                    stated.append({"name": "days", "value": float((reading.today - last).days),
+                                   "hi": float((reading.today - first).days), "said": f["said"]})
+        new = {f.name for f in reading.facts if (f.person or session.person) == session.person}
+        return {k: v for k, v in session.facts.items() if k in new}
+
+    def _used(self, rule: Rule, session: Session) -> tuple[str, ...]:
+        """The facts a verdict used, as the citizen said them (「1966年出生（今年59到60周岁）」)."""
+        latest = {f["name"]: f for f in session.stated()}
+        out = []
+        for name in rule.facts:
+            f = latest.get(name)
+            if not f or f["value"] is None:
+                continue
+            said = f["said"]
+            if f["hi"] is not None:
+                value = shown((float(f["value"]), float(f["hi"])))
+                unit = {"age": "周岁", "years": "年", "days": "天"}.get(name, "")
+                if str(value) not in said:
+                    said += f"（{'今年' if name == 'age' else '到今天'}{value}{unit}）"
+            out.append(said)
+        who = "" if session.person == SELF else f"{session.person}："
+        return tuple(f"{who}{x}" for x in out)
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, question: str, session: Session | None = None, region: str | None = None) -> Answer:
@@ -121,37 +198,36 @@ class Bot:
         note = f"（您的问题有{len(clean_full(question))}字，超过{len(text)}字，只按前{len(text)}字回答。）\n\n" \
             if truncated else ""
         query = normalize(for_search(text))  # 繁→简 and full→half width before places, facts and rules
-
-        named = self.regions.detect(query)
         if region and region in self.regions.sources:
             session.region = region
+        query = self._fix(query)
+        new_facts = self._read(query, session)
+        place_text = query
+        for f in session.stated():     # 「户口在怀化」 says where the household is, not the citizen's bureau
+            if f["name"] == "hukou":
+                place_text = place_text.replace(f["said"], "")
+        named = self.regions.detect(place_text)
         if named:
             session.region = named
             if session.pending and self.regions.only_places(query):
                 query = session.pending  # 「我在定安」 answers the clarifying question: ask again there
         session.pending = None
-        query = self._fix(query)
-        wanted = {f for r in self.rules if r.id in session.rules or r.matches(query) for f in r.facts}
-        new_facts = extract(query, self.rule_province, wanted)
-        session.facts.update(new_facts)
-        if "start_date" in session.facts and "today_date" in session.facts and "days" not in new_facts:
-            days = days_between(session.facts["start_date"], session.facts["today_date"])
-            if days is not None:
-                session.facts["days"] = new_facts["days"] = float(days)
 
         hits = self.index.search(query, k=self.k, method="hybrid", source=session.region)
         conf = hits[0].confidence if hits else 0.0
         rules = self._rules_for(query, hits, session, new_facts)
-        verdicts = [evaluate(r, session.facts) for r in rules]
+        place = self.place(session)
+        verdicts = [self._verdict(r, session, place) for r in rules]
         if rules:
             session.rules = [r.id for r in rules]
+        session.last = query
 
         ans = Answer(question=text, answer="", hits=hits, region=session.region, confidence=conf)
         if verdicts and (conf < self.min_confidence or not rules[0].matches(query)):
             # a turn that only adds facts: answer with the rule's verdict, citing the rule's record
             ans.hits = session.hits or hits
-            ans.answer = note + self._eligibility_text(verdicts)
-            ans.eligibility, ans.cited = verdicts, [v.source for v in verdicts]
+            ans.answer = note + self._eligibility_text(verdicts, session)
+            ans.eligibility, ans.cited = verdicts, self._cites(verdicts, session)
         elif not hits or conf < self.min_confidence:
             ans.out_of_scope = True
             ans.answer = note + cards.not_found()
@@ -175,8 +251,8 @@ class Bot:
                 ans.answer = note + body
                 ans.cited = [top.id]
             if verdicts:
-                ans.answer += "\n\n" + self._eligibility_text(verdicts)
-                ans.cited += [v.source for v in verdicts if v.source not in ans.cited]
+                ans.answer += "\n\n" + self._eligibility_text(verdicts, session)
+                ans.cited += [c for c in self._cites(verdicts, session) if c not in ans.cited]
             ans.eligibility = verdicts
         log.info("q=%r region=%s conf=%.3f oos=%s top=%s %.0fms", mask(text), session.region, conf,
                  ans.out_of_scope, hits[0].id if hits else None, (time.perf_counter() - started) * 1000)
@@ -200,15 +276,56 @@ class Bot:
                 out.append(h.record)
         return out if len(out) > 1 else []
 
-    @staticmethod
-    def _eligibility_text(verdicts: list[Verdict]) -> str:
+    def _verdict(self, rule: Rule, session: Session, place: Place) -> Verdict:
+        v = evaluate(rule, session.facts, place)
+        if v.verdict == "no_rule":
+            v = replace(v, service=self._any_service(session.region))
+        return replace(v, used=self._used(rule, session)) if v.verdict != "no_rule" else v
+
+    def _any_service(self, slug: str | None) -> str | None:
+        """A service of the bureau with a phone (for a bureau none of whose services handles the rule)."""
+        records = getattr(self.index, "records", [])
+        return next((r.id for r in records if r.source == slug and r.section == "service" and r.phones), None)
+
+    def _cites(self, verdicts: list[Verdict], session: Session) -> list[str]:
+        return list(dict.fromkeys(x for v in verdicts for x in (v.source, v.service) if x))
+
+    def _contact(self, record_id: str | None) -> str:
+        r = self.index.get(record_id) if record_id and hasattr(self.index, "get") else None
+        if r is None:
+            return ""
+        c = next((c for c in r.contacts if c.phones), None)
+        office = (c.office if c and c.office else r.bureau)
+        phones = "、".join(cards.tel(p) for p in (c.phones if c else r.phones)[:2])
+        return f"{r.bureau}{office if office != r.bureau else ''}" + (f"，电话 {phones}" if phones else "") + \
+            f"（「{shorten(r.title)}」，记录 `{r.id}`）"
+
+    def _eligibility_text(self, verdicts: list[Verdict], session: Session | None = None) -> str:
         label = {"eligible": "符合条件", "ineligible": "不符合条件", "need_info": "还需要了解"}
         out = []
+        region = session.region if session else None
         for v in verdicts:
+            src = self.index.get(v.source) if hasattr(self.index, "get") else None
+            whose = src.bureau if src else "登记表"
+            if v.verdict == "no_rule":
+                here = self.regions.label(region) if region else "您所在地"
+                line = (f"**{v.name}**：{here}的登记表里没有这项规定，这里不作判断。{whose}的登记表是这样写的："
+                        f"「{v.reason}」这是{whose}（{self.regions.province(src.source) if src else ''}）的规定，"
+                        f"不一定适用于{here}。")
+                contact = self._contact(v.service)
+                if contact:
+                    line += f"\n\n请向当地咨询确认：{contact}"
+                out.append(line + f"\n（规定出处：记录 `{v.source}`）")
+                continue
             line = f"**资格判断 · {v.name}：{label[v.verdict]}**。{v.reason}"
+            if v.used:
+                line += f"\n\n按您说的：{'、'.join(v.used)}。（说得不对可以直接更正）"
             if v.verdict == "need_info":
                 line += "\n" + "".join(f"\n- {a}" for a in v.asks)
-            out.append(line + f"\n（依据：记录 `{v.source}`）")
+            contact = self._contact(v.service)
+            if contact:
+                line += f"\n\n下一步：{contact}"
+            out.append(line + f"\n（依据：{whose}登记表，记录 `{v.source}`）")
         return "\n\n".join(out)
 
     def lookup(self, query: str, source: str | None = None, section: str | None = None, k: int = 20) -> list:

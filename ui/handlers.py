@@ -24,7 +24,9 @@ log = logging.getLogger("shebao.ui")
 ALL = "全部"
 OOPS = (f"抱歉，系统暂时出了点问题，请稍后再试；也可以拨打人社服务热线 **{HOTLINE}**"
         f"（[{HOTLINE}](tel:{HOTLINE})）咨询。")
-VERDICT_LABEL = {"eligible": "【符合条件】", "ineligible": "【不符合条件】", "need_info": "【还需要了解】"}
+VERDICT_LABEL = {"eligible": "【符合条件】", "ineligible": "【不符合条件】", "need_info": "【还需要了解】",
+                 "no_rule": "【本地无此规定】"}
+BLANK_CHECK = "请至少填写一项您知道的情况（年龄、缴费年限、户籍等），不清楚的可以不填，系统只判断与所填情况有关的规定。"
 LOOKUP_HEADERS = ["编号", "事项", "单位", "承办机构", "电话", "相关度"]
 YES_NO = ("是", "否")
 UNKNOWN = "不清楚"
@@ -83,10 +85,11 @@ def plain(markdown: str) -> str:
 
 def facts_from_form(age=None, years=None, student=None, hukou=None, employment=None, drawing=None,
                     days=None, certified=None) -> dict:
-    """The self-check form's fields → the rule engine's facts; an empty or 「不清楚」 field is left out."""
+    """The self-check form's fields → the rule engine's facts; an empty or 「不清楚」 field is left out (a blank
+    box is unknown, never 0; an age of 0 is a blank box, since no one of 0 asks about these rules)."""
     facts: dict = {}
     for key, value in (("age", age), ("years", years), ("days", days)):
-        if value is not None and value != "":
+        if value is not None and value != "" and not (key == "age" and float(value) == 0):
             number = int(float(value))
             if number < 0:
                 raise ValueError(f"{_FIELD_NAMES[key]}不能是负数，请重新填写。")
@@ -240,11 +243,14 @@ class Handlers:
     @guarded(lambda self, *a, **k: OOPS)
     def check(self, age=None, years=None, student=None, hukou=None, employment=None, drawing=None,
               days=None, certified=None) -> str:
-        """The self-check form: every rule's verdict and reason, with what is still needed and the record cited."""
+        """The self-check form: the verdict and reason of each rule some of whose facts were given, with what is
+        still needed and the record cited; a blank form judges nothing."""
         try:
             facts = facts_from_form(age, years, student, hukou, employment, drawing, days, certified)
         except ValueError as exc:
             return f"**请检查**：{exc}"
+        if not facts:
+            return BLANK_CHECK
         out = []
         for v in self.bot.check(facts):
             block = [f"#### {VERDICT_LABEL[v.verdict]}{v.name}", v.reason]
