@@ -18,6 +18,7 @@ from index.tokenize import normalize
 
 log = logging.getLogger("shebao.bot")
 
+CONTACT = re.compile(r"电话|联系方式|怎么联系|哪里办|哪儿办|去哪|在哪|地址|窗口")
 EMPTY_PROMPT = "您好！请输入您想咨询的人社业务，例如：「灵活就业怎么参保？」「社保卡丢了怎么补办？」「养老金资格认证什么时候做？」"
 
 
@@ -124,7 +125,8 @@ class Bot:
         if current and (new_facts or (low and not named)):
             return current + [r for r in named + complete if r not in current]
         about_rule = re.search(r"年限|缴费|交了|岁|年龄|认证|登记|户口|户籍|学生|单位|退休|养老|补办", text)
-        if current and (named or on_topic or about_rule):
+        if current and (named or on_topic or about_rule or (asked and not CONTACT.search(text))):
+            # a follow-up question in the same dialogue (「他现在还能正常领不」「那我的资格怎么样」)
             return named + [r for r in current if r not in named]
         return named + [r for r in complete if r not in named]
 
@@ -223,7 +225,13 @@ class Bot:
         session.last = query
 
         ans = Answer(question=text, answer="", hits=hits, region=session.region, confidence=conf)
-        if verdicts and (conf < self.min_confidence or not rules[0].matches(query)):
+        service = self._contact_turn(query, session, new_facts) if not rules else None
+        if service is not None:
+            # 「电话多少」 after a verdict: the service that handles the rule in the citizen's region
+            ans.hits = [h for h in hits if h.id == service.id] or hits
+            ans.answer = note + cards.card(service)
+            ans.cited = [service.id]
+        elif verdicts and (conf < self.min_confidence or not rules[0].matches(query)):
             # a turn that only adds facts: answer with the rule's verdict, citing the rule's record
             ans.hits = session.hits or hits
             ans.answer = note + self._eligibility_text(verdicts, session)
@@ -275,6 +283,16 @@ class Bot:
                 seen.add(h.record.source)
                 out.append(h.record)
         return out if len(out) > 1 else []
+
+    def _contact_turn(self, query: str, session: Session, new_facts: dict):
+        """The service record to show when a turn only asks how to reach the office of the rule under
+        discussion (「电话多少」「去哪办」), else None."""
+        if new_facts or not session.rules or not CONTACT.search(query) or len(query) > 20:
+            return None
+        rule = next((r for r in self.rules if r.id == session.rules[0]), None)
+        slug = session.region or (rule.sources[0].split("-")[0] if rule else None)
+        rid = (rule.service.get(slug or "") if rule else None) or self._any_service(slug)
+        return self.index.get(rid) if rid and hasattr(self.index, "get") else None
 
     def _verdict(self, rule: Rule, session: Session, place: Place) -> Verdict:
         v = evaluate(rule, session.facts, place)

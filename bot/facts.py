@@ -153,6 +153,8 @@ def _age(t: str) -> tuple[tuple[float, float], tuple[int, int], str] | None:
                        (r"(?<![\d年月日号天周交缴第])", r"了(?![解])"),
                        (r"(?<![\d年月日号天周交缴第.])", r"(?:咯|啦|哦)?$")):
         for n, span, said in _amounts(t, unit, lead):
+            if re.search(r"(下个月|下月|明年|过几天|才|还没|还差|等)(?:满|到)?$", t[max(0, span[0] - 5):span[0]]):
+                continue                             # 「下个月才满十六」 is an age still to come
             if lead.startswith("(?:快") and n[0] == n[1]:
                 n = (n[0] - 1, n[0] - 0.01)          # 「快60了」 is still under 60
             if (10 <= n[0] < 130) or (unit not in (r"了(?![解])", r"(?:咯|啦|哦)?$") and 0 < n[0] < 130):
@@ -324,6 +326,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<=\d)[oO〇]", "0", re.sub(r"\s+", "", text))   # 「6O岁」 typed with a letter O
     for word, plain in _DIALECT.items():
         t = t.replace(word, plain)
+    t = t.translate(str.maketrans({",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}))  # jionlp reads CJK marks
     return t.replace("月份", "月")
 
 
@@ -395,7 +398,7 @@ def read(text: str, today: date | None = None, wanted: set | frozenset = frozens
         if years:
             (lo, hi), span, said = years
             facts.append((s + span[0], Fact("years", lo, hi, span=(s + span[0], s + span[1]), said=said)))
-        days = _days(clause, "days" in wanted)
+        days = _days(clause, "days" in wanted or bool(re.search(_EMPLOYER, t)))
         if days:       # a day count said outright wins over one computed from a date (「到今天是第20天」)
             (lo, hi), span, said = days
             facts = [(at, f) for at, f in facts if f.name not in ("days", "started")]

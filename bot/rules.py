@@ -19,6 +19,7 @@ _OPS = {
     "ne": lambda a, b: a != b, "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
 }
 NOT_YET = "not_yet"     # 「今年还没做」: not done yet, late only once the bureau's window has passed
+PENDING = (NOT_YET, "deadline_ahead")   # 「截止日期还没到」: not done, and said not to be late
 
 
 def _n(x: float):
@@ -54,7 +55,7 @@ class Condition:
 
     def test(self, v) -> bool | None:
         """True/False, or None when an interval straddles the threshold (or a thing is not done yet)."""
-        if v == NOT_YET:
+        if v in PENDING:
             return None
         if isinstance(v, tuple):
             lo, hi = v
@@ -171,7 +172,7 @@ def localise(rule: Rule, facts: dict, place: Place) -> dict:
     if out.get("hukou") not in (None, "本省", "外省"):
         out["hukou"] = "本省" if out["hukou"] == home else "外省"
     day = rule.deadline.get(place.bureau or "")
-    if out.get("certified") == NOT_YET and day and place.today:
+    if out.get("certified") == NOT_YET and day and place.today:   # (deadline_ahead: the citizen says it is not late)
         month, dd = (int(x) for x in day.split("-"))
         if place.today > date(place.today.year, month, dd):
             out["certified"] = False
@@ -197,9 +198,9 @@ def evaluate(rule: Rule, facts: dict, place: Place | None = None) -> Verdict:
         return Verdict(rule.id, rule.name, "ineligible", "".join(c.failure(facts) for c in failed),
                        tuple(c.fact for c in missing + unsure), src, (), service)
     if missing or unsure:
-        asks = tuple(dict.fromkeys([c.pending for c in unsure if c.pending and facts[c.fact] == NOT_YET]
+        asks = tuple(dict.fromkeys([c.pending for c in unsure if c.pending and facts[c.fact] in PENDING]
                                    + [f"请再确认一下：{c.ask}" for c in unsure
-                                      if not (c.pending and facts[c.fact] == NOT_YET)]
+                                      if not (c.pending and facts[c.fact] in PENDING)]
                                    + [c.ask for c in missing]))
         asks = tuple(a.format_map(_Missing({"province": place.province or "本省"})) for a in asks)
         return Verdict(rule.id, rule.name, "need_info", rule.statement,
