@@ -1,7 +1,8 @@
 """Citizens' 「没帮助」 clicks (the app's SQLite feedback store) as candidate dev-set lines for a person to review.
 
 python -m eval feedback [--db PATH] [--all]   → one JSON line per question: gold left empty to fill in, the
-record the bot answered with, the region; add the reviewed lines to eval/data/questions.jsonl (or oos.jsonl)."""
+record the bot answered with, the region, and the gold a clerk picked in the staff console (「市民反馈」) when
+reviewed (gold [] and reviewed=true: out of scope); add the reviewed lines to eval/data/questions.jsonl (or oos.jsonl)."""
 
 from __future__ import annotations
 
@@ -26,16 +27,20 @@ def candidates(db: str | Path, include_helpful: bool = False) -> list[dict]:
         return []
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        rows = con.execute("SELECT ts, question, record_id, verdict, region FROM feedback ORDER BY id").fetchall()
+        rows = con.execute("SELECT id, ts, question, record_id, verdict, region FROM feedback ORDER BY id").fetchall()
+        has_review = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'review'").fetchone()
+        reviews = dict(con.execute("SELECT feedback_id, gold FROM review").fetchall()) if has_review else {}
     finally:
         con.close()
     out, seen = [], set()
-    for ts, question, record_id, verdict, region in rows:
+    for fid, ts, question, record_id, verdict, region in rows:
         if (verdict != "unhelpful" and not include_helpful) or question in seen:
             continue
         seen.add(question)
-        out.append({"id": f"f{len(out) + 1:03d}", "question": question, "gold": [], "style": "feedback",
-                    "region": region, "answered": record_id, "verdict": verdict, "ts": ts})
+        gold = json.loads(reviews[fid]) if fid in reviews else []
+        out.append({"id": f"f{len(out) + 1:03d}", "question": question, "gold": gold, "style": "feedback",
+                    "region": region, "answered": record_id, "verdict": verdict, "ts": ts,
+                    "reviewed": fid in reviews})
     return out
 
 

@@ -32,11 +32,22 @@ def bot(seed_index):
     return Bot(seed_index)
 
 
+STAFF = ("clerk", "秘密-口令-2026")  # the staff account of the test server
+
+
 @pytest.fixture(scope="session")
-def ui_url(bot, tmp_path_factory):
-    """The real Gradio app on a free loopback port, with its own feedback store (started once)."""
-    from ui.app import serve
-    from ui.feedback import FeedbackStore
-    demo, url = serve(bot, feedback=FeedbackStore(tmp_path_factory.mktemp("ui") / "feedback.sqlite3"))
+def app_state(bot, tmp_path_factory):
+    """The app's state over the seed bot, with its own data folder (feedback, published registers)."""
+    from ui.accounts import Accounts, hash_password
+    from ui.server import AppState
+    data = tmp_path_factory.mktemp("ui-data")
+    return AppState(bot, accounts=Accounts({STAFF[0]: hash_password(STAFF[1])}), data=data)
+
+
+@pytest.fixture(scope="session")
+def ui_url(app_state):
+    """The real app (page, JSON API, staff console, Gradio /ask) on a free loopback port, started once."""
+    from ui.server import serve
+    server, url = serve(app_state)
     yield url
-    demo.close()
+    server.should_exit = True

@@ -1,18 +1,21 @@
-"""The real server driven by Debian's chromium through selenium, as a citizen and a clerk would use it.
+"""The real server driven by Debian's chromium through selenium at a phone's size (390×844) and a desktop's
+(1280×900), asserting what a person sees. Screenshots go to eval/reports/screens/ (git-ignored; copies of
+them are in docs/). The driver path is given explicitly, so nothing is downloaded."""
 
-Screenshots go to eval/reports/screens/ (git-ignored). The driver path is given explicitly, so selenium's
-driver manager never runs and nothing is downloaded.
-"""
-
+import re
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import STAFF
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENS = Path(__file__).resolve().parents[1] / "eval" / "reports" / "screens"
-WAIT_S = 30
+FIX = Path(__file__).resolve().parent / "fixtures" / "registers"
+WAIT_S = 40
+SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
+RECORD_ID = re.compile(r"\b[a-z]+-(service|power|duty|boundary|supervision)-\d+\b")
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,12 +26,7 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def url(ui_url):
-    return ui_url
-
-
-@pytest.fixture(scope="module")
-def driver():
+def chrome():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -37,7 +35,7 @@ def driver():
     with tempfile.TemporaryDirectory(prefix="shebao-chromium-") as profile:
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,1400", "--lang=zh-CN"):
+                    "--no-first-run", f"--user-data-dir={profile}", "--lang=zh-CN", "--window-size=1280,900"):
             options.add_argument(arg)
         d = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         try:
@@ -46,9 +44,20 @@ def driver():
             d.quit()
 
 
+@pytest.fixture(params=list(SIZES))
+def driver(chrome, request):
+    """The browser at one size: the viewport exactly that size (device metrics, as a phone has)."""
+    w, h = SIZES[request.param]
+    chrome.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": request.param == "phone"})
+    chrome.size_name = request.param
+    yield chrome
+    chrome.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def shot(driver, name: str) -> Path:
     SCREENS.mkdir(parents=True, exist_ok=True)
-    path = SCREENS / f"{name}.png"
+    path = SCREENS / f"{name}-{driver.size_name}.png"
     driver.save_screenshot(str(path))
     return path
 
@@ -58,96 +67,156 @@ def wait_for(driver, condition, message: str):
     return WebDriverWait(driver, WAIT_S).until(condition, message)
 
 
-def text_of(driver, css: str) -> str:
-    from selenium.webdriver.common.by import By
-    return "".join(e.text for e in driver.find_elements(By.CSS_SELECTOR, css))
+def fresh_page(driver, url: str) -> None:
+    driver.get(url + "/")
+    driver.execute_script("localStorage.clear()")
+    driver.get(url + "/")
+    wait_for(driver, lambda d: len(d.find_elements("css selector", "#region option")) > 1, "regions not loaded")
 
 
-def ask(driver, question: str, expect: str) -> str:
+def ask(driver, question: str) -> object:
     from selenium.webdriver.common.by import By
-    box = wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"), "no question box")
+    n = len(driver.find_elements(By.CSS_SELECTOR, "article.a"))
+    box = driver.find_element(By.ID, "question")
     box.clear()
     box.send_keys(question)
-    driver.find_element(By.CSS_SELECTOR, "#send").click()
-    wait_for(driver, lambda d: expect in text_of(d, "#chat"), f"no reply containing {expect!r}")
-    return text_of(driver, "#chat")
+    driver.find_element(By.ID, "send").click()
+    wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "article.a")) > n, f"no answer to {question}")
+    return driver.find_elements(By.CSS_SELECTOR, "article.a")[-1]
 
 
-def show_last_question(driver) -> None:
-    """Scroll the chat so the last question (and the start of its answer) is in view, for the screenshot."""
+def in_viewport(driver, element) -> bool:
+    return driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;", element)
+
+
+def test_answer_office_and_phone_are_in_the_first_viewport(driver, ui_url):
     from selenium.webdriver.common.by import By
-    rows = driver.find_elements(By.CSS_SELECTOR, "#chat .user-row")
-    if rows:
-        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", rows[-1])
+    fresh_page(driver, ui_url)
+    assert driver.execute_script("return window.scrollY") == 0      # the page opens at its top
+    shot(driver, "1-citizen-start")
+    answer = ask(driver, "灵活就业怎么参保？")
+    office = answer.find_element(By.XPATH, ".//dd[contains(., '三亚市崖州区人力资源和社会保障管理中心')]")
+    tel = answer.find_element(By.CSS_SELECTOR, "a[href='tel:089888841728']")
+    assert in_viewport(driver, office) and in_viewport(driver, tel)
+    assert tel.text == "0898-88841728"
+    shot(driver, "2-citizen-answer")
 
 
-def open_tab(driver, name: str) -> None:
+def test_nothing_covers_the_question_box(driver, ui_url):
+    from selenium.webdriver.common.by import By
+    fresh_page(driver, ui_url)
+    box = driver.find_element(By.ID, "question")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    covered = driver.execute_script(
+        "const b = arguments[0], r = b.getBoundingClientRect(), out = [];"
+        "for (const [x, y] of [[r.left + 6, r.top + 6], [r.left + 30, r.top + 12], [r.right - 8, r.top + 8],"
+        "                      [r.left + 8, r.bottom - 8]]) {"
+        "  const e = document.elementFromPoint(x, y); if (e !== b) out.push(e && e.outerHTML.slice(0, 60)); }"
+        "return out;", box)
+    assert covered == []
+
+
+def test_citizen_view_has_no_ids_paths_or_english(driver, ui_url):
+    fresh_page(driver, ui_url)
+    for q in ("灵活就业怎么参保？", "工伤认定", "我60岁了，交了12年，能领养老金吗？", "护照过期了怎么续签"):
+        ask(driver, q)
+    text = driver.execute_script("return document.body.innerText")
+    assert not RECORD_ID.search(text) and "corpus/" not in text and ".txt" not in text
+    assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
+    assert re.findall(r"[A-Za-z]{2,}", text) == []                   # no English words anywhere visible
+    labels = driver.execute_script(
+        "return [...document.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))")
+    assert labels and not any(re.search(r"[A-Za-z#*]", x) for x in labels)
+    shot(driver, "3-citizen-dialogue")
+
+
+def test_the_eligibility_verdict_comes_first(driver, ui_url):
+    from selenium.webdriver.common.by import By
+    fresh_page(driver, ui_url)
+    answer = ask(driver, "我今年61岁，城乡居民养老保险交了16年，能按月领养老金吗？")
+    first = answer.find_element(By.CSS_SELECTOR, ":scope > *")
+    assert "verdict" in first.get_attribute("class") and "符合条件" in first.text
+
+
+def test_new_consultation_forgets_the_facts_and_reload_keeps_the_dialogue(driver, ui_url):
+    from selenium.webdriver.common.by import By
+    fresh_page(driver, ui_url)
+    ask(driver, "我今年61岁，城乡居民养老保险交了16年，能按月领养老金吗？")
+    driver.refresh()                                                # a reload keeps the conversation
+    wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "article.a")) == 1, "dialogue lost on reload")
+    driver.find_element(By.ID, "new").click()
+    assert driver.find_elements(By.CSS_SELECTOR, "article.a") == []
+    assert driver.execute_script("return JSON.parse(localStorage.getItem('shebao.dialogue.v1')).state") is None
+    answer = ask(driver, "能按月领养老金吗？")
+    assert "还需要了解" in answer.text                              # the cleared age and years are not used
+
+
+def test_elder_mode_enlarges_text_and_is_remembered(driver, ui_url):
+    from selenium.webdriver.common.by import By
+    fresh_page(driver, ui_url)
+    size = lambda: float(driver.execute_script(
+        "return parseFloat(getComputedStyle(document.querySelector('#question')).fontSize)"))
+    assert size() < 20
+    driver.find_element(By.ID, "elder").click()
+    assert size() >= 20
+    driver.refresh()
+    wait_for(driver, lambda d: size() >= 20, "长辈模式 not remembered")
+    ask(driver, "社保卡丢了怎么补办？")
+    shot(driver, "4-citizen-elder-mode")
+    driver.find_element(By.ID, "elder").click()
+    assert size() < 20
+
+
+def test_typed_markup_stays_text(driver, ui_url):
+    from selenium.webdriver.common.by import By
+    fresh_page(driver, ui_url)
+    ask(driver, "<img src=x onerror=window.__xss=1><b>灵活就业</b>怎么参保？")
+    assert driver.execute_script("return window.__xss") is None
+    assert driver.find_elements(By.CSS_SELECTOR, "#log img, #log b, #log script") == []
+    assert "<b>灵活就业</b>" in driver.find_elements(By.CSS_SELECTOR, ".q")[-1].text
+
+
+def test_self_check_form(driver, ui_url):
+    from selenium.webdriver.common.by import By
+    fresh_page(driver, ui_url)
+    driver.find_element(By.ID, "tab-check").click()
+    driver.find_element(By.NAME, "years").send_keys("20")          # age left blank: unknown
+    driver.find_element(By.CSS_SELECTOR, "#check button[type=submit]").click()
+    wait_for(driver, lambda d: "还需要了解" in d.find_element(By.ID, "verdicts").text, "no verdicts")
+    shot(driver, "5-citizen-self-check")
+
+
+# -- the clerk ----------------------------------------------------------------------------------
+def staff_login(driver, url: str) -> None:
+    from selenium.webdriver.common.by import By
+    driver.get(url + "/staff/")
+    shown = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "input[type=password], #lookup-query textarea"),
+                     "neither the login form nor the console")
+    if shown[0].tag_name == "textarea":
+        return                                                     # still logged in from the other size
+    driver.find_element(By.CSS_SELECTOR, "input[type=text]").send_keys(STAFF[0])
+    driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(STAFF[1])
+    driver.find_element(By.CSS_SELECTOR, "button").click()
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#lookup-query textarea"), "console not shown")
+
+
+def staff_tab(driver, name: str) -> None:
     from selenium.webdriver.common.by import By
     tab = wait_for(driver, lambda d: next((t for t in d.find_elements(By.CSS_SELECTOR, "[role=tab]")
                                             if t.text == name), None), f"no tab {name}")
     tab.click()
 
 
-def dropdown_option(driver, css: str, label: str):
-    """The open dropdown's option containing `label`; opens the dropdown first if its list is not showing."""
+def test_clerk_finds_a_record_by_its_phone_number(driver, ui_url):
     from selenium.webdriver.common.by import By
-    options = [o for o in driver.find_elements(By.CSS_SELECTOR, f"{css} [role=option]") if o.is_displayed()]
-    if not options:
-        driver.find_element(By.CSS_SELECTOR, f"{css} input").click()
-        return None
-    return next((o for o in options if label in o.text), None)
-
-
-def test_citizen_asks_and_gets_office_and_phone(driver, url):
-    from selenium.webdriver.common.by import By
-    driver.get(url)
-    chat = ask(driver, "灵活就业怎么参保？", "0898-88841728")
-    assert "三亚市崖州区人力资源和社会保障管理中心" in chat
-    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#chat a")]
-    assert "tel:089888841728" in links                    # tap-to-call
-    show_last_question(driver)
-    shot(driver, "1-chat-answer")
-
-
-def test_typed_markup_stays_text(driver, url):
-    from selenium.webdriver.common.by import By
-    driver.get(url)
-    ask(driver, "<script>window.__xss=1</script><b>灵活就业</b>怎么参保？", "0898-88841728")
-    assert driver.execute_script("return window.__xss") is None
-    assert driver.find_elements(By.CSS_SELECTOR, "#chat script, #chat .message b") == []
-    assert "<b>灵活就业</b>" in text_of(driver, "#chat")    # shown literally, as typed
-    show_last_question(driver)
-    shot(driver, "2-chat-markup-as-text")
-
-
-def test_clerk_filters_to_dingan_and_finds_labour_filing(driver, url):
-    from selenium.webdriver.common.by import By
-    driver.get(url)
-    open_tab(driver, "窗口查询")
-    wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#lookup-source input"), "no bureau filter")
-    option = wait_for(driver, lambda d: dropdown_option(d, "#lookup-source", "定安"), "no 定安 option")
-    option.click()
-    wait_for(driver, lambda d: "定安" in d.find_element(By.CSS_SELECTOR, "#lookup-source input").get_attribute("value"),
-             "定安 not selected")
-    driver.find_element(By.CSS_SELECTOR, "#lookup-query textarea").send_keys("劳动用工备案")
-    driver.find_element(By.CSS_SELECTOR, "#lookup-go").click()
-    wait_for(driver, lambda d: "dingan-service-7" in text_of(d, "#lookup-table"), "no result row")
-    table = text_of(driver, "#lookup-table")
-    assert "劳动用工备案" in table and "县劳动保障监察大队" in table and "0898-63827235" in table
-    wait_for(driver, lambda d: "corpus/raw/dingan.txt" in text_of(d, "#record"), "no full record")
-    copy = driver.find_element(By.CSS_SELECTOR, "#to-copy textarea").get_attribute("value")
-    assert copy.startswith("您好！劳动用工备案") and "0898-63827235" in copy
-    shot(driver, "3-staff-lookup")
-
-
-def test_self_check_shows_verdicts(driver, url):
-    from selenium.webdriver.common.by import By
-    driver.get(url)
-    open_tab(driver, "资格自测")
-    inputs = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "input[type=number]") or None, "no form")
-    inputs[0].send_keys("60")
-    inputs[1].send_keys("12")
-    next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == "开始自测").click()
-    wait_for(driver, lambda d: "不符合条件" in text_of(d, "#verdicts"), "no verdicts")
-    assert "补缴不足的3年" in text_of(driver, "#verdicts")
-    shot(driver, "4-self-check")
+    staff_login(driver, ui_url)
+    driver.find_element(By.CSS_SELECTOR, "#lookup-query textarea").send_keys("0898-63827235")
+    driver.find_element(By.ID, "lookup-go").click()
+    wait_for(driver, lambda d: "劳动用工备案" in d.find_element(By.ID, "lookup-results").text, "not found by phone")
+    results = driver.find_element(By.ID, "lookup-results")
+    assert "县劳动保障监察大队" in results.text
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= driver.execute_script("return window.innerWidth") + 1   # cards, no sideways scrolling
+    shot(driver, "6-staff-lookup")

@@ -1,8 +1,9 @@
-"""What each control of the app does: plain methods on `Handlers`, callable from tests without a browser.
+"""What the staff console's controls and the Gradio API do: plain methods on `Handlers`, callable from tests
+without a browser (the citizen page talks to ui/api.py).
 
 Every handler is wrapped by `guarded`: an exception is logged with its traceback and the person sees a
-friendly message with the 12333 hotline instead. Whatever a citizen typed is shown escaped (`escape_md`),
-and everything we render has its angle brackets escaped (`inert`), so no text becomes live HTML.
+friendly message with the 12333 hotline instead. Everything rendered as markdown has its angle brackets
+escaped (`inert`), so no text becomes live HTML.
 """
 
 import functools
@@ -15,7 +16,6 @@ import gradio as gr
 
 from bot import Session
 from bot.cards import HOTLINE, card, source_line
-from bot.text import clean, escape_md, mask
 from corpus.records import SECTION_NAMES
 from ui.feedback import FeedbackStore
 
@@ -31,18 +31,6 @@ LOOKUP_HEADERS = ["编号", "事项", "单位", "承办机构", "电话", "相�
 YES_NO = ("是", "否")
 UNKNOWN = "不清楚"
 _FIELD_NAMES = {"age": "年龄", "years": "累计缴费年限", "days": "天数"}
-
-
-class ChatView(NamedTuple):
-    """The chat tab's outputs, in the order the app wires them."""
-
-    history: list
-    session: Session
-    region: str
-    clarify: str
-    box: str
-    turn: dict | None
-    status: str
 
 
 class LookupView(NamedTuple):
@@ -133,70 +121,6 @@ class Handlers:
             raise gr.Error(f"section={value!r} 不是登记表的部分；请用 {'、'.join(SECTION_NAMES)} 之一，留空表示全部。")
         return value
 
-    # -- 市民咨询 ---------------------------------------------------------------------------------
-    def _chat_oops(self, question, history=None, session=None, region=ALL, turn=None) -> ChatView:
-        history = list(history or [])
-        shown = escape_md(clean(question)[0]) or "…"
-        history += [{"role": "user", "content": shown}, {"role": "assistant", "content": OOPS}]
-        return ChatView(history, session if session is not None else Session(), region or ALL, "", "", turn, "")
-
-    @guarded(_chat_oops)
-    def chat(self, question: str, history: list | None = None, session: Session | None = None,
-             region: str | None = ALL, turn: dict | None = None) -> ChatView:
-        """One citizen turn: the question (shown escaped) and the bot's answer card appended to the history;
-        the region the bot settled on goes back to the selector; the clarifying question, if any, shown apart."""
-        history = list(history or [])
-        session = session if session is not None else Session()
-        text, cut = clean(question)
-        if not text:
-            return ChatView(history, session, region or ALL, "", "", turn, "请先输入您的问题。")
-        ans = self.bot.answer(question, session, region=self._source(region))
-        history += [{"role": "user", "content": escape_md(text) + ("……" if cut else "")},
-                    {"role": "assistant", "content": inert(ans.answer)}]
-        clarify = ""
-        if ans.clarify:
-            clarify = f"**请补充**：{inert(ans.clarify)} 请在上方「地区」中选择，或把地名加进问题里重新提问。"
-        turn = {"question": text, "record": ans.cited[0] if ans.cited else None, "region": ans.region,
-                "clarify": bool(ans.clarify), "rated": False}
-        return ChatView(history, session, ans.region or ALL, clarify, "", turn, "")
-
-    def _region_oops(self, region, history=None, session=None, turn=None) -> ChatView:
-        return ChatView(list(history or []), session if session is not None else Session(), region or ALL, "", "",
-                        turn, OOPS)
-
-    @guarded(_region_oops)
-    def pick_region(self, region: str, history: list | None = None, session: Session | None = None,
-                    turn: dict | None = None) -> ChatView:
-        """The citizen chose a region: remember it; if the bot had asked where, answer that question again."""
-        session = session if session is not None else Session()
-        session.region = self._source(region)
-        if turn and turn.get("clarify") and session.region:
-            return self.chat(turn["question"], history, session, region, turn)
-        return ChatView(list(history or []), session, region or ALL, "", "", turn, "")
-
-    def new_chat(self) -> ChatView:
-        return ChatView([], Session(), ALL, "", "", None, "")
-
-    def _rate(self, turn: dict | None, verdict: str) -> tuple[str, dict | None]:
-        if not turn:
-            return "请先提问，再评价回答。", turn
-        if turn.get("rated"):
-            return "这条回答您已经评价过了，谢谢！", turn
-        self.feedback.add(turn["question"], turn.get("record"), verdict, turn.get("region"))
-        log.info("feedback %s q=%r record=%s", verdict, mask(turn["question"]), turn.get("record"))
-        return "已记录您的评价，谢谢！我们会据此改进回答。", {**turn, "rated": True}
-
-    def _rate_oops(self, turn=None) -> tuple[str, dict | None]:
-        return "抱歉，评价没有保存成功，请稍后再试。", turn
-
-    @guarded(_rate_oops)
-    def helpful(self, turn: dict | None) -> tuple[str, dict | None]:
-        return self._rate(turn, "helpful")
-
-    @guarded(_rate_oops)
-    def unhelpful(self, turn: dict | None) -> tuple[str, dict | None]:
-        return self._rate(turn, "unhelpful")
-
     # -- API: /ask --------------------------------------------------------------------------------
     @guarded(lambda self, question="", region="": OOPS)
     def ask(self, question: str, region: str = "") -> str:
@@ -209,8 +133,9 @@ class Handlers:
     def lookup(self, query: str, source: str = "", section: str = "") -> list[list]:
         """Staff lookup: rows of [id, title, bureau, office, phones, score], best first. source: a bureau slug
         or empty; section: service, duty, boundary, supervision or empty."""
+        from ui.lookup import find
         rows = []
-        for h in self.bot.lookup(query, source=self._source(source), section=self._section(section)):
+        for h in find(self.bot, query, source=self._source(source), section=self._section(section)):
             r = h.record
             offices = "、".join(c.office for c in r.contacts if c.office) or "、".join(r.offices) or r.bureau
             rows.append([r.id, r.title, r.bureau, offices, "、".join(r.phones), round(float(h.score), 3)])

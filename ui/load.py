@@ -1,27 +1,31 @@
-"""`python -m ui.load [--url URL] [--n 50]`: fire N concurrent `/ask` calls through gradio_client and print the
-error count (must be 0) and p50/p95 latency. Without --url it starts the app itself (`python -m ui`) on a free
-loopback port.
+"""`python -m ui.load [--url URL] [--n 50] [--turns 1] [--json]`: N concurrent citizens, each asking through
+the JSON API (`/api/v1/ask`, carrying its dialogue state for --turns turns), from one asyncio client so the
+figures measure the server, not the client's threads. Prints errors (must be 0), answers/s, p50/p95; with
+--json one object {"answers_per_s", "p50_ms", "p95_ms", "errors", "n", "turns", "rss_mb"}. Without --url it
+starts the app itself (`python -m ui`) on a free loopback port and reports that process's RSS afterwards.
 
-Not a test: a check to run by hand after changing the queue or the bot. Loopback only, bounded in count and time.
-"""
+Not a test: a benchmark to run by hand. Loopback only, bounded in count and time."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from urllib.parse import urlparse
 
 QUESTIONS = ["灵活就业怎么参保？", "社保卡丢了怎么补办？", "养老金资格认证什么时候做？", "定安县劳动用工备案要带什么材料？",
              "我60岁了，交了12年，能领养老金吗？", "洋浦的单位怎么办理社保登记？", "工伤认定", "今天天气怎么样？"]
-MAX_N = 500
+FOLLOW_UPS = ["我在定安", "电话多少", "要带什么材料"]
+MAX_N = 2000
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -32,54 +36,64 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def fire(url: str, n: int, timeout_s: float) -> tuple[list[float], list[str]]:
-    """n concurrent /ask calls, one client (one browser session) per thread, released together once all are
-    connected; (latencies of the successes in s, error messages)."""
-    from gradio_client import Client
+async def citizens(url: str, n: int, turns: int, timeout_s: float) -> tuple[list[float], list[str]]:
+    """n concurrent dialogues of `turns` turns each; (latency per answer in s, error messages)."""
+    import httpx
 
-    ready = threading.Barrier(n, timeout=timeout_s)
-
-    def one(i: int) -> float:
-        client = Client(url, verbose=False)
-        ready.wait()                                     # all clients connected: the calls start together
-        started = time.perf_counter()
-        answer = client.predict(QUESTIONS[i % len(QUESTIONS)], api_name="/ask")
-        if not isinstance(answer, str) or not answer.strip():
-            raise RuntimeError(f"call {i}: empty answer {answer!r}")
-        return time.perf_counter() - started
-
-    latencies, errors = [], []
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        futures = [pool.submit(one, i) for i in range(n)]
-        done, not_done = wait(futures, timeout=timeout_s)
-        for f in not_done:
-            f.cancel()
-            errors.append(f"no answer within {timeout_s:.0f} s")
-        for f in done:
-            try:
-                latencies.append(f.result())
-            except Exception as exc:                     # every failure is counted and printed, none hidden
-                errors.append(f"{type(exc).__name__}: {exc}")
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    async with httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout_s, limits=limits) as client:
+        async def one(i: int) -> None:
+            state = None
+            for t in range(turns):
+                question = QUESTIONS[i % len(QUESTIONS)] if t == 0 else FOLLOW_UPS[(t - 1) % len(FOLLOW_UPS)]
+                started = time.perf_counter()
+                try:
+                    r = await client.post("/api/v1/ask", json={"question": question, "state": state})
+                    r.raise_for_status()
+                    body = r.json()
+                    if not body.get("view", {}).get("html"):
+                        raise RuntimeError(f"empty answer to {question!r}")
+                    state = body["state"]
+                    latencies.append(time.perf_counter() - started)
+                except Exception as exc:             # every failure is counted and printed, none hidden
+                    errors.append(f"citizen {i} turn {t}: {type(exc).__name__}: {exc}")
+                    return
+        await asyncio.gather(*(one(i) for i in range(n)))
     return latencies, errors
 
 
-def start_server(timeout_s: float) -> tuple[subprocess.Popen, str, Path]:
-    """`python -m ui` on a free loopback port in its own process (so the clients' threads do not share its
-    interpreter), its log in a temporary file; returns (process, url, log) once the app answers."""
-    from ui.app import free_port
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def start_server(timeout_s: float) -> tuple[subprocess.Popen, str, Path]:
+    """`python -m ui` on a free loopback port in its own process, its log in a temporary file; returns
+    (process, url, log) once the app answers."""
+    url = f"http://127.0.0.1:{free_port()}"
     log = tempfile.NamedTemporaryFile("w+", prefix="shebao-ui-", suffix=".log", delete=False)
     print(f"starting the app on {url} (log: {log.name}) …", file=sys.stderr, flush=True)
-    proc = subprocess.Popen([sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]],
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"the app exited with code {proc.returncode}; see {log.name}")
         try:
-            with urllib.request.urlopen(url + "config", timeout=2):
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2):
                 return proc, url, Path(log.name)
         except OSError:
             time.sleep(0.5)
@@ -90,8 +104,11 @@ def start_server(timeout_s: float) -> tuple[subprocess.Popen, str, Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ui.load", description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running app on this machine (default: start one on a free port)")
-    parser.add_argument("--n", type=int, default=50, help=f"concurrent /ask calls (default 50, at most {MAX_N})")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for all answers (default 120)")
+    parser.add_argument("--n", type=int, default=50, help=f"concurrent citizens (default 50, at most {MAX_N})")
+    parser.add_argument("--turns", type=int, default=1, help="turns per citizen's dialogue (default 1)")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the whole run (a soak: new citizens each round)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for an answer (default 300)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if not 1 <= args.n <= MAX_N:
         parser.error(f"--n={args.n}; use 1..{MAX_N}")
@@ -101,10 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     server, url, log = None, args.url, None
     if url is None:
         server, url, log = start_server(args.timeout)
+    rss = None
     try:
         started = time.perf_counter()
-        latencies, errors = fire(url, args.n, args.timeout)
+        latencies, errors = [], []
+        for _ in range(args.rounds):
+            lat, err = asyncio.run(citizens(url, args.n, args.turns, args.timeout))
+            latencies += lat
+            errors += err
         wall = time.perf_counter() - started
+        if server is not None:
+            rss = rss_mb(server.pid)
     finally:
         if server is not None:
             server.terminate()
@@ -113,16 +137,24 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-
+    result = {"answers_per_s": round(len(latencies) / wall, 1) if wall else 0.0,
+              "p50_ms": round(percentile(latencies, 50) * 1000) if latencies else None,
+              "p95_ms": round(percentile(latencies, 95) * 1000) if latencies else None,
+              "errors": len(errors), "n": args.n, "turns": args.turns, "rounds": args.rounds,
+              "rss_mb": round(rss) if rss else None}
     for e in errors[:20]:
-        print("error:", e)
-    print(f"url {url}  calls {args.n}  ok {len(latencies)}  errors {len(errors)}  wall {wall:.2f} s")
-    if latencies:
-        print(f"latency p50 {percentile(latencies, 50) * 1000:.0f} ms  p95 {percentile(latencies, 95) * 1000:.0f} ms  "
-              f"max {max(latencies) * 1000:.0f} ms  mean {statistics.fmean(latencies) * 1000:.0f} ms")
+        print("error:", e, file=sys.stderr)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"url {url}  citizens {args.n} × {args.turns} turns × {args.rounds} rounds  answers {len(latencies)}  "
+              f"errors {len(errors)}  wall {wall:.2f} s  {result['answers_per_s']} answers/s")
+        if latencies:
+            print(f"latency p50 {result['p50_ms']} ms  p95 {result['p95_ms']} ms  max {max(latencies) * 1000:.0f} ms  "
+                  f"mean {statistics.fmean(latencies) * 1000:.0f} ms" + (f"  server RSS {rss:.0f} MB" if rss else ""))
     if log is not None:
         if errors:
-            print(f"the app's log: {log}")
+            print(f"the app's log: {log}", file=sys.stderr)
         else:
             log.unlink(missing_ok=True)
     return 1 if errors else 0

@@ -1,0 +1,165 @@
+"""The one ASGI app: the citizen page at /, the JSON API at /api/v1 (OpenAPI page /api/docs), the staff
+console at /staff (login), and the Gradio endpoint /ask(question, region) kept for existing callers.
+
+Limits at the edge: request bodies over `MAX_BODY` (uploads to the staff console: `MAX_UPLOAD`) are refused
+with a Chinese message, and the public Gradio app accepts no uploads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from ui.accounts import Accounts, data_dir
+from ui.api import Turns, router
+from ui.feedback import FeedbackStore
+from ui.registers import Registry
+
+log = logging.getLogger("shebao.ui")
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY = 64 * 1024
+MAX_UPLOAD = 20 * 1024 * 1024
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "X-Frame-Options": "SAMEORIGIN"}
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
+class AppState:
+    """What every request reads: the bot (replaced whole when a register is published), the feedback store,
+    staff accounts, the turn signer and the register registry."""
+
+    def __init__(self, bot, store: FeedbackStore | None = None, accounts: Accounts | None = None,
+                 data: Path | None = None):
+        self.bot = bot
+        self.data = Path(data) if data else data_dir()
+        self.store = store if store is not None else FeedbackStore(self.data / "feedback.sqlite3")
+        self.accounts = accounts if accounts is not None else Accounts.load()
+        self.turns = Turns.from_data_dir()
+        self.registry = Registry(self.data)
+        self._publish = threading.Lock()
+
+    def publish(self, upload, source) -> int:
+        """Add or replace one register and switch the running bot to the rebuilt corpus; the record count."""
+        from bot import Bot
+        from index.store import build, open_index
+
+        with self._publish:
+            folder, sources = self.registry.publish(
+                upload, source, lambda records, out: build(records, out, log=None))
+            index = open_index(folder / "index", folder / "records.jsonl", rebuild=False, log=None)
+            self.bot = Bot(index, sources=sources, today=getattr(self.bot, "today", None))
+            return len(index.records)
+
+
+def load_bot(data: Path | None = None):
+    """The bot over the published corpus in the data folder when a register was added from the console, else
+    over the shipped corpus (built on first start)."""
+    from bot import Bot
+    from corpus.sources import load_sources
+    from index.store import open_index
+
+    published = Path(data or data_dir()) / "published"
+    if (published / "records.jsonl").exists() and (published / "sources.toml").exists():
+        index = open_index(published / "index", published / "records.jsonl")
+        return Bot(index, sources=load_sources(published / "sources.toml"))
+    return Bot.load()
+
+
+def _public_blocks(app_state) -> gr.Blocks:
+    """The Gradio API kept for existing callers: /ask(question, region) → markdown."""
+    from ui.handlers import Handlers
+
+    with gr.Blocks(title="社保问答", analytics_enabled=False) as demo:
+        gr.Markdown("社保问答接口。市民请访问首页。")
+
+        def ask(question: str, region: str = "") -> str:
+            """One question, no dialogue: the answer as markdown (register record, office, tap-to-call phones,
+            source). region: a bureau slug (see /api/v1/regions) or empty for all."""
+            return Handlers(app_state.bot, app_state.store).ask(question, region)
+
+        gr.api(ask, api_name="ask", concurrency_id="bot")
+    demo.queue(default_concurrency_limit=4, max_size=256)
+    return demo
+
+
+def create_app(app_state: AppState) -> FastAPI:
+    from ui.staff import CSS as STAFF_CSS, build_staff
+
+    app = FastAPI(title="社保问答 API", version="1.0", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/v1/openapi.json",
+                  description="人社服务事项问答。对话状态 state 由调用方保存，每轮原样带回。")
+
+    @app.middleware("http")
+    async def limits(request: Request, call_next):
+        path = request.url.path
+        if path.endswith("/gradio_api/upload") and not path.startswith("/staff/"):
+            return JSONResponse({"detail": "不接受文件上传。"}, status_code=403)
+        limit = MAX_UPLOAD if path.startswith("/staff/") else MAX_BODY
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return JSONResponse({"detail": f"请求内容太大（上限 {limit // 1024} KB）。"}, status_code=413)
+        if length is None and request.method in ("POST", "PUT", "PATCH") and \
+                request.headers.get("transfer-encoding", "").lower() == "chunked" and not path.startswith("/staff/"):
+            return JSONResponse({"detail": "请求需注明内容长度。"}, status_code=411)
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    from fastapi.exceptions import RequestValidationError
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        fields = "、".join(str(e.get("loc", ["", "?"])[-1]) for e in exc.errors()[:5])
+        return JSONResponse({"detail": f"请求内容不符合要求（{fields}），请检查后重试。"}, status_code=422)
+
+    app.include_router(router(app_state), prefix="/api/v1")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page():
+        return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": PAGE_CSP,
+                                                            "Cache-Control": "no-cache"})
+
+    if app_state.accounts:
+        app = gr.mount_gradio_app(app, build_staff(app_state), path="/staff", auth=app_state.accounts.check,
+                                  auth_message="窗口工作台：请用工作人员账号登录。", footer_links=[], css=STAFF_CSS,
+                                  ssr_mode=False, mcp_server=False, show_error=False, max_file_size=MAX_UPLOAD)
+    else:
+        @app.get("/staff/", include_in_schema=False)
+        def no_staff():
+            return JSONResponse({"detail": "窗口工作台尚未设置账号：运行 `python -m ui passwd 用户名` 或设置环境变量 "
+                                           "SHEBAO_STAFF=用户名:密码 后重启。"}, status_code=503)
+    app = gr.mount_gradio_app(app, _public_blocks(app_state), path="", footer_links=[], ssr_mode=False,
+                              mcp_server=False, show_error=False, max_file_size=0)
+    return app
+
+
+def serve(app_state: AppState, host: str = "127.0.0.1", port: int = 0):
+    """Run the app in a background thread (tests, the load script); returns (server, url). Stop with
+    `server.should_exit = True`."""
+    import socket
+    import time
+
+    import uvicorn
+
+    if not port:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(app_state), host=host, port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        raise RuntimeError(f"the app did not start on {host}:{port}")
+    return server, f"http://{host}:{port}"
