@@ -220,3 +220,103 @@ def test_clerk_finds_a_record_by_its_phone_number(driver, ui_url):
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= driver.execute_script("return window.innerWidth") + 1   # cards, no sideways scrolling
     shot(driver, "6-staff-lookup")
+
+
+# -- the clerk on a server of their own (publishing changes its corpus) ---------------------------
+@pytest.fixture(scope="module")
+def own(seed_index, tmp_path_factory):
+    """(url, app state) of a second server with its own data folder, for tests that change what it serves."""
+    from bot import Bot
+    from ui.accounts import Accounts, hash_password
+    from ui.server import AppState, serve
+    state = AppState(Bot(seed_index), accounts=Accounts({STAFF[0]: hash_password(STAFF[1])}),
+                     data=tmp_path_factory.mktemp("own-data"))
+    server, url = serve(state)
+    yield url, state
+    server.should_exit = True
+
+
+@pytest.fixture
+def desktop(chrome):
+    chrome.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+    chrome.size_name = "desktop"
+    yield chrome
+    chrome.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def type_into(driver, elem_id: str, text: str) -> None:
+    from selenium.webdriver.common.by import By
+    box = driver.find_element(By.CSS_SELECTOR, f"#{elem_id} textarea, #{elem_id} input")
+    box.clear()
+    box.send_keys(text)
+
+
+def pick_option(driver, elem_id: str, label: str) -> None:
+    """Open a Gradio dropdown and click the option containing `label`."""
+    from selenium.webdriver.common.by import By
+    def option(d):
+        shown = [o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if o.is_displayed()]
+        if not shown:
+            d.find_element(By.CSS_SELECTOR, f"#{elem_id} input").click()
+            return None
+        return next((o for o in shown if label in o.text), None)
+    wait_for(driver, option, f"no option {label} in #{elem_id}").click()
+
+
+def test_a_published_register_changes_the_answers_without_a_restart(desktop, own):
+    from selenium.webdriver.common.by import By
+    url, state = own
+    driver = desktop
+    fresh_page(driver, url)
+    before = ask(driver, "平武县城乡居民养老保险参保登记在哪里办")
+    assert "0816-4773001" not in before.text
+    staff_login(driver, url)
+    staff_tab(driver, "登记表")
+    driver.find_element(By.CSS_SELECTOR, "#reg-file input[type=file]").send_keys(str(FIX / "shared" / "fmt_pingwu.xlsx"))
+    for elem, text in (("reg-slug", "pingwu"), ("reg-bureau", "平武县人力资源和社会保障局"), ("reg-area", "0816"),
+                       ("reg-province", "四川省"), ("reg-city", "绵阳市"), ("reg-county", "平武县"),
+                       ("reg-places", "平武")):
+        type_into(driver, elem, text)
+    wait_for(driver, lambda d: "fmt_pingwu" in d.find_element(By.ID, "reg-file").text, "file not uploaded")
+    driver.find_element(By.ID, "reg-preview").click()
+    wait_for(driver, lambda d: "新增 3 条" in d.find_element(By.CSS_SELECTOR, "#reg-report textarea")
+             .get_attribute("value"), "no preview report")
+    report = driver.find_element(By.CSS_SELECTOR, "#reg-report textarea").get_attribute("value")
+    assert "公开事项/二级事项 → title" in report and "城乡居民养老保险参保登记" in report
+    shot(driver, "7-staff-register-preview")
+    driver.find_element(By.ID, "reg-publish").click()
+    wait_for(driver, lambda d: "已发布" in d.find_element(By.ID, "reg-status").text, "not published")
+    assert len(state.bot.index.records) == 166
+    fresh_page(driver, url)
+    after = ask(driver, "平武县城乡居民养老保险参保登记在哪里办")
+    assert "乡镇人民政府" in after.text and "0816-4773001" in after.text
+    assert not (Path(__file__).resolve().parents[1] / "corpus" / "raw" / "pingwu.xlsx").exists()  # data folder only
+
+
+def test_a_reviewed_unhelpful_answer_becomes_a_dev_set_case(desktop, own):
+    from selenium.webdriver.common.by import By
+    from eval.feedback import candidates
+    url, state = own
+    driver = desktop
+    fresh_page(driver, url)
+    answer = ask(driver, "社保卡掉了去哪补")
+    next(b for b in answer.find_elements(By.CSS_SELECTOR, ".rate button") if b.text == "没帮助").click()
+    wait_for(driver, lambda d: "已记录" in answer.text, "rating not stored")
+    staff_login(driver, url)
+    staff_tab(driver, "市民反馈")
+    driver.find_element(By.ID, "fb-refresh").click()
+    wait_for(driver, lambda d: "待处理 1 条" in d.find_element(By.ID, "fb-status").text, "no pending feedback")
+    pick_option(driver, "fb-pick", "社保卡掉了")
+    wait_for(driver, lambda d: "社保卡掉了去哪补" in d.find_element(By.ID, "fb-answer").text, "question not shown")
+    pick_option(driver, "fb-gold", "社保卡办理")
+    driver.find_element(By.ID, "fb-save").click()
+    wait_for(driver, lambda d: "已保存" in d.find_element(By.ID, "fb-status").text, "not saved")
+    shot(driver, "8-staff-feedback")
+    (case,) = [c for c in candidates(state.store.path) if c["question"] == "社保卡掉了去哪补"]
+    assert case["reviewed"] and len(case["gold"]) == 1
+    assert state.bot.index.get(case["gold"][0]).title.startswith("社保卡")
+    staff_tab(driver, "概览")
+    driver.find_element(By.ID, "ov-refresh").click()
+    wait_for(driver, lambda d: "没帮助 1" in d.find_element(By.ID, "ov-summary").text, "no overview")
+    shot(driver, "9-staff-overview")

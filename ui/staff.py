@@ -212,7 +212,10 @@ def build_staff(app_state) -> gr.Blocks:
             fb = app_state.store.query("SELECT verdict, COUNT(*) AS n FROM feedback GROUP BY verdict")
             fbs = "、".join(f"{'有帮助' if x['verdict'] == 'helpful' else '没帮助'} {x['n']}" for x in fb) or "暂无"
             summary = (f"共 {len(df)} 次提问；没有找到答案的占 {nf:.0%}；市民评价：{fbs}。")
-            return summary, daily, top, per
+
+            def plot(frame, column):   # bars from zero, whatever the counts
+                return gr.update(value=frame, y_lim=[0, int(frame[column].max() if len(frame) else 0) + 1])
+            return summary, plot(daily, "提问数"), plot(top, "次数"), plot(per, "次数")
 
         ov_refresh.click(overview, None, [ov_summary, ov_daily, ov_top, ov_bureau], api_visibility="private")
         demo.load(overview, None, [ov_summary, ov_daily, ov_top, ov_bureau], api_visibility="private")
