@@ -1,10 +1,11 @@
-"""python -m bot ask "问题"|- [--json] | chat [--json]"""
+"""python -m bot ask "问题"|- [--json] [--region SLUG] [--today DATE] | chat [--json] [--region SLUG] [--today DATE]"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import date
 
 from bot.core import Bot, Session
 
@@ -27,9 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("question")
     a.add_argument("--json", action="store_true")
     a.add_argument("--region", help="bureau slug to answer from")
+    a.add_argument("--today", help="the date the question is asked on (YYYY-MM-DD; default: today)")
     c = sub.add_parser("chat", help="one dialogue: each stdin line is the citizen's next turn")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--region", help="the bureau the citizen chose")
+    c.add_argument("--today", help="the date the dialogue happens on (YYYY-MM-DD; default: today)")
     args = ap.parse_args(argv)
+    if args.today:
+        try:
+            date.fromisoformat(args.today)
+        except ValueError:
+            ap.error(f"--today {args.today!r} is not a date; use YYYY-MM-DD such as 2026-11-30")
     try:
         bot = Bot.load()
     except Exception as exc:  # an index that cannot be opened or rebuilt
@@ -38,11 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "ask":
         if args.question == "-":
             for line in sys.stdin:
-                _emit(bot.answer(line.rstrip("\n"), Session(), args.region), True)
+                _emit(bot.answer(line.rstrip("\n"), Session(today=args.today), args.region), True)
         else:
-            _emit(bot.answer(args.question, Session(), args.region), args.json)
+            _emit(bot.answer(args.question, Session(today=args.today), args.region), args.json)
     else:
-        session = Session()
+        session = Session(region=args.region, today=args.today)
         for line in sys.stdin:
             _emit(bot.answer(line.rstrip("\n"), session), args.json)
     return 0
