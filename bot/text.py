@@ -6,16 +6,25 @@ import re
 import unicodedata
 
 MAX_CHARS = 500
-_ID = re.compile(r"(?<![0-9])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])\d{3}[0-9Xx](?![0-9])|"
-                 r"(?<![0-9])\d{15}(?![0-9])")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(?:0\d{2,3}[-－ ]?)?\d{7,8}(?!\d)")
+# Personal numbers as people write them, matched on a copy whose digits, 「＋」, dashes and spaces are ASCII (same
+# length, so positions carry over): groups split by one dash or space, a +86 / 0086 prefix.
+_S = r"[- ]?"
+_ID = re.compile(r"(?<![0-9])[1-9]\d{5}" + _S + r"(?:19|20)\d{2}" + _S + r"(?:0[1-9]|1[0-2])" + _S
+                 + r"(?:[0-2]\d|3[01])" + _S + r"\d{3}[0-9Xx](?![0-9A-Za-z])|(?<![0-9])\d{15}(?![0-9])")
+_MOBILE = re.compile(r"(?<![0-9+])(?:(?:\+|00)86" + _S + r")?1[3-9]\d" + _S + r"\d{4}" + _S + r"\d{4}(?![0-9])")
+_LANDLINE = re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3}" + _S + r")?\d{7,8}(?![0-9])")
+_ASCII = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "x", "＋": "+",
+                        "－": "-", "—": "-", "–": "-", "‐": "-", "‑": "-", "\u3000": " ", "\u00a0": " ",
+                        "（": "(", "）": ")"})
 _TAGS = re.compile(r"<[^>\n]{0,200}>")
 
 
 def clean_full(question: str | None) -> str:
-    """Control characters removed and whitespace collapsed, not cut."""
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in (question or ""))
+    """Control characters → space, invisible format characters (zero-width space, soft hyphen, BOM …) removed,
+    lone surrogates → U+FFFD, whitespace collapsed; not cut. (Search then applies index.tokenize.unify.)"""
+    text = re.sub("[\ud800-\udfff]", "\ufffd", question or "")
+    text = "".join("" if unicodedata.category(ch) == "Cf" else
+                   " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -36,15 +45,36 @@ def clean(question: str | None) -> tuple[str, bool]:
 
 
 def for_search(text: str) -> str:
-    """What retrieval sees: markup tags and markdown punctuation removed."""
-    return re.sub(r"[`*_#>\[\]()!|~]+", " ", _TAGS.sub(" ", text))
+    """What retrieval, places, facts and rules see: markup tags and markdown punctuation removed, then the
+    index's one Unicode normalisation for questions (NFKC, invisible characters gone, lone surrogates replaced,
+    spaces inside Chinese runs dropped: index.tokenize.query_text)."""
+    from index.tokenize import query_text
+    return query_text(re.sub(r"[`*_#>\[\]()!|~]+", " ", _TAGS.sub(" ", text)))
 
 
 def mask(text: str) -> str:
-    """ID numbers (身份证号) and phone numbers replaced by a masked form, for logs and feedback."""
-    text = _ID.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], text)
-    text = _MOBILE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
-    return _LANDLINE.sub(lambda m: "*" * (len(m.group(0)) - 2) + m.group(0)[-2:], text)
+    """ID numbers (身份证号) and phone numbers replaced by a masked form, for logs and feedback: however they are
+    written (138-1234-5678, 138 1234 5678, full-width digits, +8613812345678, 110101 19900307 1234). An ID keeps
+    its first 3 and last 2 digits, a mobile its first 3 and last 4, a landline its last 2."""
+    out = list(text)
+    seen = text.translate(_ASCII)
+
+    def hide(pattern: re.Pattern, keep_head: int, keep_tail: int) -> None:
+        nonlocal seen
+        for m in pattern.finditer(seen):
+            pos = [m.start() + i for i, ch in enumerate(m.group(0)) if ch.isalnum()]
+            if m.group(0).startswith(("+86", "0086")):
+                pos = pos[2 if m.group(0)[0] == "+" else 4:]  # the country code is no part of the number
+            for n, i in enumerate(pos):
+                if keep_head <= n < len(pos) - keep_tail:
+                    out[i] = "*"
+            seen = seen[:m.start()] + "".join("*" if i in pos else seen[i]
+                                               for i in range(m.start(), m.end())) + seen[m.end():]
+
+    hide(_ID, 3, 2)
+    hide(_MOBILE, 3, 4)
+    hide(_LANDLINE, 0, 2)
+    return "".join(out)
 
 
 def escape_md(text: str) -> str:

@@ -124,16 +124,33 @@ class Record:
 
 
 def load_records(path: str | Path) -> list[Record]:
-    """Read a records.jsonl file written by `python -m corpus build`."""
+    """Read a records.jsonl file written by `python -m corpus build`. A damaged file (cut mid-line or
+    mid-character, not UTF-8, a line that is no record, an id twice) is a ValueError naming the file and line
+    and saying to rebuild it; nothing is silently skipped."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist; run `python -m corpus build` first")
-    out = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    out.append(Record.from_dict(json.loads(line)))
-                except (ValueError, TypeError, KeyError) as exc:
-                    raise ValueError(f"{path}:{n}: not a record ({exc}); rebuild with `python -m corpus build`") from exc
+    fix = "rebuild it with `python -m corpus build`"
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    if lines[-1].strip():  # every line the writer writes ends with a newline: this one was cut off
+        raise ValueError(f"{path}:{len(lines)}: the last line is incomplete (the file was cut short); {fix}")
+    out, seen = [], set()
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            d = json.loads(raw.decode("utf-8"))
+            if not isinstance(d, dict):
+                raise TypeError(f"a JSON {type(d).__name__}, not an object")
+            r = Record.from_dict(d)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not UTF-8 at byte {exc.start} of the line (cut mid-character or "
+                             f"damaged); {fix}") from None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"{path}:{n}: not a record ({type(exc).__name__}: {exc}); {fix}") from None
+        if r.id in seen:
+            raise ValueError(f"{path}:{n}: record {r.id} appears twice; {fix}")
+        seen.add(r.id)
+        out.append(r)
     return out

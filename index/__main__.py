@@ -9,7 +9,7 @@ import sys
 from corpus.records import SECTIONS
 
 from index.errors import IndexError_
-from index.hybrid import METHODS
+from index.hybrid import MAX_QUERY_CHARS, METHODS
 from index.store import build, default_folder, open_index
 
 
@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--encoder", default="use", help="use (bundled, default) or st:PATH_OR_NAME")
     b.add_argument("--out", help="index folder (default index/store/seed)")
     s = sub.add_parser("search", help="search; use - to read one question per line from stdin")
-    s.add_argument("question")
+    s.add_argument("question", help=f"the question, or - for one per line on stdin; each is cut to "
+                                    f"{MAX_QUERY_CHARS} characters (a note on stderr says so)")
     s.add_argument("--k", type=int, default=10)
     s.add_argument("--method", choices=METHODS, default="hybrid")
     s.add_argument("--source", help="restrict to a bureau slug (yazhou, dingan, yangpu, hongjiang, lingao)")
@@ -49,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         questions = (line.strip() for line in sys.stdin) if args.question == "-" else [args.question]
-        for q in questions:
+        for n, q in enumerate(questions, 1):
+            if len(q) > MAX_QUERY_CHARS:  # the index cuts it anyway; say so, once per question
+                where = f"line {n}" if args.question == "-" else "the question"
+                print(f"note: {where} has {len(q)} characters; searching only the first {MAX_QUERY_CHARS}",
+                      file=sys.stderr)
+                q = q[:MAX_QUERY_CHARS]
             if not q:
                 if args.question == "-":
                     print("[]")

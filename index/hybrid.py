@@ -16,10 +16,11 @@ from index.bm25 import SparseBM25
 from index.encoders import EmbeddingCache, Encoder, make_encoder
 from index.errors import CorruptIndex, IndexNotFound, StaleIndex
 from index.fusion import FusionConfig, confidence, fuse
-from index.tokenize import DATA, Tokenizer, bigrams, normalize, sound_table
+from index.tokenize import DATA, Tokenizer, bigrams, normalize, query_text, sound_table
 from index.vectors import VectorStore
 
-VERSION = 5
+VERSION = 6  # 6: params.json covered by params.sha256
+MAX_QUERY_CHARS = 500  # a question is cut to this many characters before anything else (bot.text.MAX_CHARS too)
 METHODS = ("bm25", "dense", "hybrid")
 FILES = ("params.json", "vocab.json", "idf.npy", "bm25.npz", "records.jsonl", "views.npy", "vectors.npy",
          "faiss.index", "sounds.json")
@@ -86,6 +87,32 @@ def _sha(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+PARAMS_SUM = "params.sha256"
+
+
+def _read_params(folder: Path) -> dict:
+    """params.json, checked against the sha256 saved beside it (a changed digit of conf_bias is corruption)."""
+    raw = (folder / "params.json").read_bytes()
+    sums = folder / PARAMS_SUM
+    if not sums.exists():
+        try:
+            old = json.loads(raw.decode("utf-8")).get("version")
+        except (ValueError, AttributeError):
+            old = None
+        if old is not None and old != VERSION:  # an index from before params.sha256 existed: stale, not damaged
+            raise StaleIndex(f"index at {folder} has format version {old}, this code reads {VERSION}; "
+                             f"rebuild with `python -m index build`")
+        raise CorruptIndex(f"{sums} is missing, so {folder / 'params.json'} cannot be verified; "
+                           f"rebuild with `python -m index build`")
+    if sums.read_text(encoding="ascii", errors="replace").strip() != hashlib.sha256(raw).hexdigest():
+        raise CorruptIndex(f"{folder / 'params.json'} does not match its checksum in {PARAMS_SUM} (damaged or "
+                           f"edited); rebuild with `python -m index build`")
+    meta = json.loads(raw.decode("utf-8"))
+    if not isinstance(meta, dict):
+        raise CorruptIndex(f"{folder / 'params.json'} is not a JSON object; rebuild with `python -m index build`")
+    return meta
 
 
 class HybridIndex:
@@ -223,6 +250,7 @@ class HybridIndex:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
         if k < 1:
             raise ValueError(f"k={k}; use k>=1")
+        question = query_text(question[:MAX_QUERY_CHARS])  # bounded work for any caller (the CLIs say so on stderr)
         if not self.records:
             raise IndexNotFound("the index is empty; call index(records) or HybridIndex.load(folder)")
         mask = self.mask(source, section)
@@ -311,7 +339,10 @@ class HybridIndex:
                   "vectors": self.vectors.params, "corpus_hash": self.corpus_hash,
                   "n_records": len(self.records), "n_vectors": int(len(self.view_record)),
                   "faiss": self.vectors.kind, "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "files": checksums}
-        (folder / "params.json").write_text(json.dumps(params, ensure_ascii=False, indent=1), encoding="utf-8")
+        text = json.dumps(params, ensure_ascii=False, indent=1)
+        (folder / "params.json").write_text(text, encoding="utf-8")
+        # params.json holds the other files' checksums; its own lives beside it, so no edit of it goes unseen
+        (folder / PARAMS_SUM).write_text(hashlib.sha256(text.encode("utf-8")).hexdigest() + "\n", encoding="utf-8")
         return folder
 
     @classmethod
@@ -321,12 +352,17 @@ class HybridIndex:
         if not (folder / "params.json").exists():
             raise IndexNotFound(f"no index at {folder}; build one with `python -m index build`")
         try:
-            meta = json.loads((folder / "params.json").read_text(encoding="utf-8"))
+            meta = _read_params(folder)
             if meta.get("version") != VERSION:
                 raise StaleIndex(f"index at {folder} has format version {meta.get('version')}, this code reads "
                                  f"{VERSION}; rebuild with `python -m index build`")
+            listed = meta.get("files")
+            if not isinstance(listed, dict) or set(listed) != set(FILES) - {"params.json"}:
+                raise CorruptIndex(f"{folder / 'params.json'} does not list a checksum for every index file "
+                                   f"({', '.join(sorted(set(FILES) - {'params.json'} - set(listed or {}))) or 'extra names'}); "
+                                   f"rebuild with `python -m index build`")
             if verify:
-                for name, digest in meta["files"].items():
+                for name, digest in listed.items():
                     if not (folder / name).exists():
                         raise CorruptIndex(f"{folder / name} is missing; rebuild with `python -m index build`")
                     if _sha(folder / name) != digest:

@@ -18,11 +18,40 @@ def _t2s():
     return OpenCC("t2s")
 
 
-def normalize(text: str) -> str:
-    """Simplified Chinese, half-width, lower case, control characters removed."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACED_HAN = re.compile(f"[{_HAN}]+(?:[ \t]+[{_HAN}]+)+")
+
+
+def unify(text: str) -> str:
+    """The Unicode normalisation every text gets (questions and records alike): lone surrogates → U+FFFD,
+    NFKC (full → half width, compatibility forms, U+3000 and U+00A0 → space), format and control characters
+    removed (zero-width space/joiners, soft hyphen, BOM, bidi marks, NUL …; newline and tab kept)."""
+    text = _SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-    return _t2s().convert(text).lower()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+
+
+def _join_lone(m: re.Match) -> str:
+    parts = m.group(0).split()
+    out = parts[0]
+    for prev, nxt in zip(parts, parts[1:]):
+        # a space next to a lone character splits a word (社 保卡, 社 保 卡 丢 了); between two words
+        # (崖州 失业登记 电话) it is the citizen's own separator and stays
+        out += ("" if len(prev) == 1 or len(nxt) == 1 else " ") + nxt
+    return out
+
+
+def query_text(text: str) -> str:
+    """A question as search sees it: `unify`, then the spaces inside Chinese text that split a word dropped
+    (「社 保 卡 丢 了 怎 么 补 办」 is 「社保卡丢了怎么补办」, 「社 保卡」 is 「社保卡」). Records keep theirs: a
+    register's space separates cells (an item and its remark)."""
+    return _SPACED_HAN.sub(_join_lone, unify(text))
+
+
+def normalize(text: str) -> str:
+    """Simplified Chinese, half-width, lower case, invisible characters removed (`unify`)."""
+    return _t2s().convert(unify(text)).lower()
 
 
 def load_synonyms(path: Path = DATA / "synonyms.tsv") -> list[tuple[str, str]]:
