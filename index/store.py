@@ -44,9 +44,17 @@ def newer_registers(records_path: Path = RECORDS, slack_s: float = 2.0) -> list[
     for src in sources:
         path = src.path()
         if path.exists() and path.stat().st_mtime > built + slack_s:
-            out.append(f"{src.file} is newer than {Path(records_path).name}: the answers do not include its "
+            out.append(f"{_shown(path)} is newer than {Path(records_path).name}: the answers do not include its "
                        f"changes yet; run `python -m corpus build` (the index is rebuilt at the next start)")
     return out
+
+
+def _shown(path: Path) -> str:
+    """A register's path as a person types it: relative to the checkout when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path(__file__).resolve().parents[1]))
+    except ValueError:
+        return str(path)
 
 
 def _indexed_ids(folder: Path) -> list[str]:
