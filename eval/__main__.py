@@ -1,4 +1,5 @@
-"""python -m eval run [--methods M,…] [--json] [--data DIR] [--out DIR] | gate [--thresholds FILE] | bench … | feedback …"""
+"""python -m eval run [--methods M,…] [--json] [--data DIR] [--out DIR] | gate [--thresholds FILE] | bench … | feedback …
+| tune …"""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["feedback"]:
         from eval.feedback import main as feedback
         return feedback(argv[1:])
+    if argv[:1] == ["tune"]:
+        from eval.tune import main as tune
+        return tune(argv[1:])
 
     ap = argparse.ArgumentParser(prog="python -m eval", description="Score retrieval and answers on the dev set.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -33,9 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["gate"].add_argument("--thresholds", default=str(THRESHOLDS), help="default: eval/thresholds.toml")
     sub.add_parser("bench", help="speed and memory benchmark (eval/bench.py; `bench --help` for options)")
     sub.add_parser("feedback", help="questions citizens marked 没帮助, as dev-set candidates (`feedback --help`)")
+    sub.add_parser("tune", help="re-fit fusion and refusal confidence on the dev set (`tune --help`)")
     args = ap.parse_args(argv)
 
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  progress on stderr keeps stdout for results
+    if args.cmd == "gate" and args.out == str(REPORTS):
+        import tempfile  # the gate (run by CI) never rewrites the committed report
+        args.out = tempfile.mkdtemp(prefix="shebao-gate-")
     names = args.methods.split(",") if args.methods else list(ALL_METHODS)
     try:
         from corpus.records import load_records

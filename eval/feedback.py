@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -21,17 +20,23 @@ def default_db() -> Path:
 
 
 def candidates(db: str | Path, include_helpful: bool = False) -> list[dict]:
-    """Distinct questions marked unhelpful (or all), oldest first, as dev-set candidates."""
-    db = Path(db)
-    if not db.exists():
+    """Distinct questions marked unhelpful (or all), oldest first, as dev-set candidates. `db`: the SQLite
+    file, or an SQLAlchemy URL (the PostgreSQL the replicas share)."""
+    from sqlalchemy import create_engine, inspect, text
+
+    url = str(db) if "://" in str(db) else f"sqlite:///{db}"
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
         return []
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    engine = create_engine(url)
     try:
-        rows = con.execute("SELECT id, ts, question, record_id, verdict, region FROM feedback ORDER BY id").fetchall()
-        has_review = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'review'").fetchone()
-        reviews = dict(con.execute("SELECT feedback_id, gold FROM review").fetchall()) if has_review else {}
+        with engine.connect() as con:
+            tables = set(inspect(con).get_table_names())
+            if "feedback" not in tables:
+                return []
+            rows = con.execute(text("SELECT id, ts, question, record_id, verdict, region FROM feedback ORDER BY id")).all()
+            reviews = dict(con.execute(text("SELECT feedback_id, gold FROM review")).all()) if "review" in tables else {}
     finally:
-        con.close()
+        engine.dispose()
     out, seen = [], set()
     for fid, ts, question, record_id, verdict, region in rows:
         if (verdict != "unhelpful" and not include_helpful) or question in seen:
@@ -46,12 +51,13 @@ def candidates(db: str | Path, include_helpful: bool = False) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval feedback", description=__doc__.splitlines()[0])
-    ap.add_argument("--db", default=str(default_db()))
+    ap.add_argument("--db", default=os.environ.get("SHEBAO_DB_URL") or str(default_db()),
+                    help="the SQLite file or an SQLAlchemy URL (default: $SHEBAO_DB_URL, else the data folder's file)")
     ap.add_argument("--all", action="store_true", help="include questions marked helpful")
     args = ap.parse_args(argv)
     try:
         rows = candidates(args.db, args.all)
-    except sqlite3.DatabaseError as exc:
+    except Exception as exc:  # SQLAlchemy wraps every driver's errors; the message is for a person
         print(f"error: {args.db} is not a feedback database ({exc})", file=sys.stderr)
         return 2
     for row in rows:

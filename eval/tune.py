@@ -110,6 +110,8 @@ def fit_ranking(rows, gold_sets, folds: int = 5):
 def main(argv: list[str] | None = None) -> int:
     """Fit the ranking and the confidence on the dev set (eval/data: in-scope questions with gold, out-of-scope
     questions), cross-validated, and save them to index/data/fusion.json with what they were fitted on."""
+    import argparse
+    argparse.ArgumentParser(prog="python -m eval tune", description=main.__doc__.split("\n")[0]).parse_args(argv)
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 

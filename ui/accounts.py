@@ -1,6 +1,6 @@
 """Staff accounts for the console (/staff) and the staff API: from `SHEBAO_STAFF` ("name:password,…", for a
-trial or a test) or `$SHEBAO_DATA/staff.toml` (scrypt hashes, written by `python -m ui passwd NAME`).
-The citizen chat needs no account."""
+trial or a test), `$SHEBAO_DATA/staff.toml`, or the shared database when `SHEBAO_DB_URL` is set (scrypt
+hashes, written by `python -m ui passwd NAME`). The citizen chat needs no account."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ class Accounts:
         self.hashes = dict(hashes or {})
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Accounts:
+    def load(cls, path: str | Path | None = None, store=None) -> Accounts:
+        """File, then the database (`store`, a ui.feedback.FeedbackStore, when a database URL is set), then
+        the environment; a later source wins for the same name."""
         hashes: dict[str, str] = {}
         path = Path(path) if path else data_dir() / "staff.toml"
         if path.exists():
@@ -52,6 +54,8 @@ class Accounts:
                 for entry in tomllib.load(fh).get("account", []):
                     if entry.get("name") and entry.get("password"):
                         hashes[entry["name"]] = entry["password"]
+        if store is not None and not store.is_sqlite:
+            hashes.update(store.accounts())
         for pair in filter(None, (os.environ.get("SHEBAO_STAFF") or "").split(",")):
             name, _, password = pair.partition(":")
             if name.strip() and password:
@@ -65,10 +69,14 @@ class Accounts:
         stored = self.hashes.get(name or "")
         return bool(stored) and _verify(password or "", stored)
 
-    def add(self, name: str, password: str, path: str | Path | None = None) -> Path:
-        """Write (or replace) one account in staff.toml; returns the file."""
-        path = Path(path) if path else data_dir() / "staff.toml"
+    def add(self, name: str, password: str, path: str | Path | None = None, store=None) -> str:
+        """Write (or replace) one account: in the shared database when `store` uses one, else in staff.toml;
+        returns where."""
         self.hashes[name] = hash_password(password)
+        if store is not None and not store.is_sqlite:
+            store.set_account(name, self.hashes[name])
+            return store.where
+        path = Path(path) if path else data_dir() / "staff.toml"
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = []
         for n, h in sorted(self.hashes.items()):
@@ -77,4 +85,4 @@ class Accounts:
             lines.append(f'[[account]]\nname = "{n}"\npassword = "{h}"\n')
         path.write_text("\n".join(lines), encoding="utf-8")
         path.chmod(0o600)
-        return path
+        return str(path)

@@ -144,7 +144,8 @@ def router(app_state) -> APIRouter:
         view = citizen.view(ans, bot.index, bot.regions, session.region)
         record = ans.cited[0] if ans.cited else None
         app_state.store.log_question(text, ans.region, record, view["kind"])
-        turn = app_state.turns.sign({"q": text[:300], "r": record, "g": ans.region, "t": int(time.time())})
+        turn = app_state.turns.sign({"q": text[:300], "r": record, "g": ans.region, "t": int(time.time()),
+                                      "n": secrets.token_hex(8)})   # one token per answer, even for the same question
         return {"question": text, "answer": ans.answer, "view": view, "state": state.dump(session),
                 "region": ans.region, "out_of_scope": ans.out_of_scope, "clarify": ans.clarify,
                 "eligibility": [v.to_dict() for v in ans.eligibility], "cited": ans.cited, "turn": turn}
@@ -163,8 +164,12 @@ def router(app_state) -> APIRouter:
 
     @api.post("/feedback", summary="对一条回答评价：有帮助 / 没帮助")
     def feedback(body: FeedbackIn) -> dict:
+        from ui.feedback import AlreadyRated
         turn = app_state.turns.open(body.turn)
-        app_state.store.add(turn.get("q", ""), turn.get("r"), body.verdict, turn.get("g"))
+        try:
+            app_state.store.add(turn.get("q", ""), turn.get("r"), body.verdict, turn.get("g"), turn=turn.get("n"))
+        except AlreadyRated as exc:
+            raise HTTPException(409, "这条回答您已经评价过了，谢谢！") from exc
         log.info("feedback %s q=%r record=%s", body.verdict, mask(turn.get("q", "")), turn.get("r"))
         return {"saved": True, "message": "已记录您的评价，谢谢！我们会据此改进回答。"}
 

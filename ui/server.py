@@ -7,7 +7,9 @@ with a Chinese message, and the public Gradio app accepts no uploads."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -22,6 +24,7 @@ from ui.registers import Registry
 
 log = logging.getLogger("shebao.ui")
 STATIC = Path(__file__).resolve().parent / "static"
+REPLICA = os.environ.get("SHEBAO_REPLICA", "")  # set by `python -m ui serve --replicas N`: which one answered
 MAX_BODY = 64 * 1024
 MAX_UPLOAD = 20 * 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -34,15 +37,52 @@ class AppState:
     """What every request reads: the bot (replaced whole when a register is published), the feedback store,
     staff accounts, the turn signer and the register registry."""
 
+    CHECK_S = 2.0  # how often a replica looks for a corpus another replica published
+
     def __init__(self, bot, store: FeedbackStore | None = None, accounts: Accounts | None = None,
                  data: Path | None = None):
-        self.bot = bot
+        self._bot = bot
         self.data = Path(data) if data else data_dir()
-        self.store = store if store is not None else FeedbackStore(self.data / "feedback.sqlite3")
-        self.accounts = accounts if accounts is not None else Accounts.load()
+        if store is None:
+            store = FeedbackStore(url=os.environ.get("SHEBAO_DB_URL") or f"sqlite:///{self.data / 'feedback.sqlite3'}")
+            store.path = self.data / "feedback.sqlite3"
+        self.store = store
+        self.accounts = accounts if accounts is not None else Accounts.load(store=store)
         self.turns = Turns.from_data_dir()
         self.registry = Registry(self.data)
         self._publish = threading.Lock()
+        self._seen = self._published_version()
+        self._checked = time.monotonic()
+
+    def _published_version(self):
+        try:
+            st = (self.data / "published" / "records.jsonl").stat()
+            return st.st_ino, st.st_mtime_ns
+        except OSError:
+            return None
+
+    @property
+    def bot(self):
+        """The bot over the newest published corpus: a register published through any replica is picked up
+        here within CHECK_S seconds, without a restart (the folder is switched by one rename)."""
+        now = time.monotonic()
+        if now - self._checked >= self.CHECK_S:
+            self._checked = now
+            version = self._published_version()
+            if version != self._seen and version is not None and self._publish.acquire(blocking=False):
+                try:
+                    self._bot = load_bot(self.data, today=getattr(self._bot, "today", None))
+                    self._seen = version
+                    log.info("switched to the corpus published at %s", self.data / "published")
+                except Exception:  # a half-written folder: keep answering from the current corpus, try again
+                    log.exception("could not load the published corpus; still answering from the previous one")
+                finally:
+                    self._publish.release()
+        return self._bot
+
+    @bot.setter
+    def bot(self, value) -> None:
+        self._bot = value
 
     def publish(self, upload, source) -> int:
         """Add or replace one register and switch the running bot to the rebuilt corpus; the record count."""
@@ -53,11 +93,12 @@ class AppState:
             folder, sources = self.registry.publish(
                 upload, source, lambda records, out: build(records, out, log=None))
             index = open_index(folder / "index", folder / "records.jsonl", rebuild=False, log=None)
-            self.bot = Bot(index, sources=sources, today=getattr(self.bot, "today", None))
+            self._bot = Bot(index, sources=sources, today=getattr(self._bot, "today", None))
+            self._seen = self._published_version()
             return len(index.records)
 
 
-def load_bot(data: Path | None = None):
+def load_bot(data: Path | None = None, today=None):
     """The bot over the published corpus in the data folder when a register was added from the console, else
     over the shipped corpus (built on first start)."""
     from bot import Bot
@@ -66,9 +107,9 @@ def load_bot(data: Path | None = None):
 
     published = Path(data or data_dir()) / "published"
     if (published / "records.jsonl").exists() and (published / "sources.toml").exists():
-        index = open_index(published / "index", published / "records.jsonl")
-        return Bot(index, sources=load_sources(published / "sources.toml"))
-    return Bot.load()
+        index = open_index(published / "index", published / "records.jsonl", rebuild=False, log=None)
+        return Bot(index, sources=load_sources(published / "sources.toml"), today=today)
+    return Bot.load(today=today) if today else Bot.load()
 
 
 def _public_blocks(app_state) -> gr.Blocks:
@@ -110,6 +151,8 @@ def create_app(app_state: AppState) -> FastAPI:
         response = await call_next(request)
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
+        if REPLICA:
+            response.headers["X-Shebao-Replica"] = REPLICA
         return response
 
     from fastapi.exceptions import RequestValidationError

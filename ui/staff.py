@@ -162,17 +162,14 @@ def build_staff(app_state) -> gr.Blocks:
 
         # -- 市民反馈 --
         def pending():
-            rows = app_state.store.query(
-                "SELECT f.id, f.question, f.record_id, f.region FROM feedback f LEFT JOIN review r "
-                "ON r.feedback_id = f.id WHERE f.verdict = 'unhelpful' AND r.feedback_id IS NULL ORDER BY f.id")
+            rows = app_state.store.pending()
             return gr.update(choices=[(f"{x['question'][:40]}", x["id"]) for x in rows], value=None), "", \
                 gr.update(choices=[], value=[]), f"待处理 {len(rows)} 条。"
 
         def fb_show(fid):
-            rows = app_state.store.query("SELECT * FROM feedback WHERE id = ?", (fid,)) if fid else []
-            if not rows:
+            row = app_state.store.feedback(fid) if fid else None
+            if not row:
                 return "", gr.update(choices=[], value=[])
-            row = rows[0]
             r = app_state.bot.index.get(row["record_id"]) if row["record_id"] else None
             answered = f"当时回答的是：**{html.escape(r.title)}**（{html.escape(r.bureau)}）" if r else "当时没有找到答案。"
             hits = app_state.bot.lookup(row["question"], source=row["region"] or None, k=10)
@@ -195,7 +192,7 @@ def build_staff(app_state) -> gr.Blocks:
         # -- 概览 --
         def overview():
             import pandas as pd
-            q = app_state.store.query("SELECT ts, region, record_id, kind FROM question")
+            q = app_state.store.questions()
             if not q:
                 empty = pd.DataFrame({"日期": [], "提问数": []})
                 return "还没有市民提问的记录。", empty, pd.DataFrame({"事项": [], "次数": []}), \
@@ -209,8 +206,9 @@ def build_staff(app_state) -> gr.Blocks:
             labels = df["region"].fillna("未指明").map(
                 lambda s: app_state.bot.regions.label(s) if s in app_state.bot.regions.sources else s)
             per = labels.value_counts().rename_axis("单位").reset_index(name="次数")
-            fb = app_state.store.query("SELECT verdict, COUNT(*) AS n FROM feedback GROUP BY verdict")
-            fbs = "、".join(f"{'有帮助' if x['verdict'] == 'helpful' else '没帮助'} {x['n']}" for x in fb) or "暂无"
+            from collections import Counter
+            fb = Counter(x["verdict"] for x in app_state.store.rows())
+            fbs = "、".join(f"{'有帮助' if v == 'helpful' else '没帮助'} {n}" for v, n in sorted(fb.items())) or "暂无"
             summary = (f"共 {len(df)} 次提问；没有找到答案的占 {nf:.0%}；市民评价：{fbs}。")
 
             def plot(frame, column):   # bars from zero, whatever the counts

@@ -11,6 +11,7 @@ from bot import Session
 MAX_BYTES = 32_000   # a real dialogue's state is ~1 KB; anything near this is not ours
 MAX_ITEMS = 60       # per list or dict in the state
 MAX_TEXT = 1_000     # per string
+SERVER_ONLY = {"today"}  # the date a dialogue happens on is the server's, never the client's
 
 
 class StateError(ValueError):
@@ -66,7 +67,7 @@ def load(data, regions: set[str], index=None) -> Session:
         raise StateError("对话记录格式不对或太长，请点「新的咨询」重新开始。")
     session = Session()
     for f in dataclasses.fields(Session):
-        if f.name not in data:
+        if f.name not in data or f.name in SERVER_ONLY:
             continue
         value, default = data[f.name], getattr(session, f.name)
         if not _fits(value, default):
