@@ -59,10 +59,10 @@ def mask(text: str) -> str:
     out = list(text)
     seen = text.translate(_ASCII)
 
-    def hide(pattern: re.Pattern, keep_head: int, keep_tail: int) -> None:
+    def hide(pattern: re.Pattern, keep_head: int, keep_tail: int, whole: bool = False) -> None:
         nonlocal seen
         for m in pattern.finditer(seen):
-            pos = [m.start() + i for i, ch in enumerate(m.group(0)) if ch.isalnum()]
+            pos = [m.start() + i for i, ch in enumerate(m.group(0)) if whole or ch.isalnum()]
             if m.group(0).startswith(("+86", "0086")):
                 pos = pos[2 if m.group(0)[0] == "+" else 4:]  # the country code is no part of the number
             for n, i in enumerate(pos):
@@ -73,7 +73,7 @@ def mask(text: str) -> str:
 
     hide(_ID, 3, 2)
     hide(_MOBILE, 3, 4)
-    hide(_LANDLINE, 0, 2)
+    hide(_LANDLINE, 0, 2, whole=True)  # area code and separator too, as before: 0898-88841728 → ***********28
     return "".join(out)
 
 
