@@ -85,6 +85,12 @@ def short_line(r: Record, label: str) -> str:
     return f"- **{label}**：{_md(r.title)}，{_md(office)}" + (f"，电话 {phones}" if phones else "") + f"（`{r.id}`）"
 
 
+def other_place(place: str, covered: str) -> str:
+    """The answer to a question about a place no register covers: say which places we cover, point to 12333."""
+    return (f"这里收录的是{covered}等地人社部门公开的登记表，没有{place}的。{place}的人社业务请拨打人社服务热线 "
+            f"**[{HOTLINE}](tel:{HOTLINE})**（在当地拨打即接通当地），或到当地人社部门咨询办理。")
+
+
 def not_found(extra: str = "") -> str:
     return (f"没有找到与您的问题对应的人社服务事项{extra}。这可能不属于人力资源和社会保障部门的业务；"
             f"如需帮助，请拨打人社服务热线 **[{HOTLINE}](tel:{HOTLINE})** 咨询。")

@@ -10,7 +10,9 @@ from datetime import date
 
 from corpus.sources import load_sources
 from bot import cards
-from bot.facts import SELF, Fact, combine, elsewhere, questions, read, vocabulary
+from bot.facts import SELF, Fact, combine, questions, read, vocabulary
+from bot.facts import elsewhere as fact_elsewhere
+from bot.places import elsewhere
 from bot.regions import Regions
 from bot.rules import Place, Rule, Verdict, evaluate, load_rules, shown
 from bot.text import clean, clean_full, for_search, mask, shorten
@@ -107,12 +109,12 @@ class Bot:
     def _rules_for(self, text: str, hits, session: Session, new_facts: dict) -> list[Rule]:
         """The rules a turn is about: those its words name, or those the dialogue is already on (when the turn
         adds facts, or says nothing else); never because a fact word appears in an unrelated question."""
-        if elsewhere(text):
+        if fact_elsewhere(text):
             return []
         by_id = {r.id: r for r in self.rules}
         asked = questions(text)
         named = self._named(asked) or self._named(text)     # what the turn asks names the rule, if it does
-        if not named and not session.rules and session.last and not elsewhere(session.last):
+        if not named and not session.rules and session.last and not fact_elsewhere(session.last):
             # 「想问下城乡居民养老保险的事」 then 「…能参加不」: the question and the topic before it together
             named = [r for r in self._named(session.last + "，" + asked) if not r.matches(session.last)]
         low = not hits or (hits[0].confidence or 0.0) < self.min_confidence
@@ -209,6 +211,14 @@ class Bot:
             if f["name"] == "hukou":
                 place_text = place_text.replace(f["said"], "")
         named = self.regions.detect(place_text)
+        if not named:
+            eligibility = new_facts or session.rules or any(r.matches(query) for r in self.rules)
+            other = None if eligibility else elsewhere(place_text, self.regions.covers)
+            if other is not None:   # 「北京市朝阳区社保卡丢了」: not one of our registers' places (a rule's
+                # dialogue is judged province-wide, so a place named there is context, not the question)
+                log.info("place not covered: %s", other.label)
+                return Answer(question=text, answer=note + cards.other_place(other.label, self.regions.covered_labels()),
+                              out_of_scope=True, region=session.region)
         if named:
             session.region = named
             if session.pending and self.regions.only_places(query):

@@ -30,6 +30,24 @@ class Regions:
         rest = re.sub(r"[我在是的人这边那边呢啊吧呀哦了县区市镇省，。！？,.!?\s]", "", rest)
         return len(rest) <= 1
 
+    def covers(self, place) -> bool:
+        """True when a register's bureau is in `place` (a bot.places.PlaceName) or `place` is in it: the same
+        province, and the same city and county where the place names them."""
+        for s in self.sources.values():
+            if not s.province or place.province.rstrip("省市") != s.province.rstrip("省市"):
+                continue
+            if place.county and place.county not in (s.county, *s.places):
+                continue
+            if place.city and s.city and place.city != s.city:
+                continue
+            if place.city and not s.city and not place.county:
+                continue   # a prefecture city in a province whose only registers are county-level: not ours
+            return True
+        return False
+
+    def covered_labels(self) -> str:
+        return "、".join(self.label(s) for s in self.sources)
+
     def label(self, slug: str) -> str:
         s = self.sources[slug]
         return s.places[0] if s.places else s.county

@@ -124,7 +124,9 @@ def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[st
         oos.append(OosQuestion(row["id"], row["question"], row["category"], n))
 
     cases = []
-    for path, n, row in _rows(folder / "eligibility.jsonl"):
+    # a retrieval-only folder (questions and out-of-scope kept back for measuring) needs no eligibility cases
+    retrieval_only = (folder / "questions.jsonl").exists() and not (folder / "eligibility.jsonl").exists()
+    for path, n, row in _rows(folder / "eligibility.jsonl", optional=retrieval_only):
         _require(path, n, row, {"id": str, "turns": list, "rule": str, "verdict": str},
                  optional={"today", "region", "note"})
         _unique(path, n, row, seen_ids, None)

@@ -1,0 +1,114 @@
+"""Places in China a question names (provinces, prefecture cities, counties and districts), from jionlp's
+administrative-division data, so the bot can tell a citizen asking about 北京市朝阳区 or 深圳 that the
+registers it answers from are other places' — instead of answering with another bureau's office."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, replace
+
+# Words before a place that say it is where someone's household or home is, not where they ask about.
+_HOME = re.compile(r"(户口|户籍|老家|籍贯|祖籍|出生在|出生于|生于)[^，。,.；;！？!?]{0,6}$")
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    name: str          # as written in the question
+    province: str      # 北京市, 广东省 …
+    city: str | None   # 深圳市 (None for a province)
+    county: str | None
+    start: int
+
+    @property
+    def label(self) -> str:
+        """「北京市朝阳区」; just the name as written when the division is ambiguous (province unknown)."""
+        if not self.province:
+            return self.name
+        return "".join(dict.fromkeys(x for x in (self.province, self.city, self.county) if x))
+
+
+class Gazetteer:
+    """Names → divisions. Provinces and cities by full name and short name (深圳市, 深圳), counties and
+    districts by full name only (short county names are too often ordinary words). Loaded once, lazily."""
+
+    _lock = threading.Lock()
+    _names: list[tuple[str, str, str | None, str | None]] | None = None
+
+    @classmethod
+    def names(cls) -> list[tuple[str, str, str | None, str | None]]:
+        with cls._lock:
+            if cls._names is None:
+                import jionlp
+                data = jionlp.china_location_loader()
+                out = []
+                for prov, pv in data.items():
+                    for n in _forms(pv):
+                        out.append((n, prov, None, None))
+                    for city, cv in pv.items():
+                        if city.startswith("_"):
+                            continue
+                        if "直辖" not in city:
+                            for n in _forms(cv):
+                                out.append((n, prov, city, None))
+                        for county, xv in cv.items():
+                            if not county.startswith("_") and len(county) >= 3:
+                                out.append((county, prov, None if "直辖" in city else city, county))
+                cls._names = sorted(set(out), key=lambda x: -len(x[0]))
+            return cls._names
+
+    def find(self, text: str) -> list[PlaceName]:
+        """Places named in `text`, longest names first, never overlapping, in text order. A name several
+        divisions share (朝阳区: 北京 and 长春) gives one PlaceName for each."""
+        taken = [False] * len(text)
+        spans: set[tuple[int, int]] = set()
+        found = []
+        for name, prov, city, county in self.names():
+            start = text.find(name)
+            while start >= 0:
+                end = start + len(name)
+                if (start, end) in spans or not any(taken[start:end]):
+                    for i in range(start, end):
+                        taken[i] = True
+                    spans.add((start, end))
+                    found.append(PlaceName(name, prov, city, county, start))
+                start = text.find(name, end)
+        return sorted(found, key=lambda p: p.start)
+
+
+def _forms(entry: dict) -> list[str]:
+    names = [entry.get("_full_name", "")]
+    alias = entry.get("_alias")
+    names += alias if isinstance(alias, list) else [alias] if alias else []
+    return [n for n in names if n and len(n) >= 2]
+
+
+def _specific(p: PlaceName) -> tuple:
+    return (p.county is not None, p.city is not None)
+
+
+def elsewhere(text: str, covered) -> PlaceName | None:
+    """The most specific place `text` names that no register covers and that is not someone's household or
+    home (「户口在怀化」), else None. A name several divisions share is read in the province the question's
+    other places agree on; alone, it is kept as written (朝阳区). `covered(place)` says whether a register
+    covers a place."""
+    spans: dict[int, list[PlaceName]] = {}
+    for p in Gazetteer().find(text):
+        if not _HOME.search(text[max(0, p.start - 8):p.start]):
+            spans.setdefault(p.start, []).append(p)
+    sure = {c[0].province for c in spans.values() if len({x.province for x in c}) == 1}
+    resolved: list[tuple[PlaceName, bool]] = []     # (place, a register covers it)
+    for cands in spans.values():
+        agree = [c for c in cands if c.province in sure] if len({x.province for x in cands}) > 1 else cands
+        if agree:
+            best = max(agree, key=_specific)
+            resolved.append((best, covered(best)))
+        else:
+            resolved.append((replace(cands[0], province="", city=None, county=None), any(map(covered, cands))))
+    outside = [p for p, ok in resolved if not ok]
+    if not outside:
+        return None
+    first = outside[0]
+    if not first.province:
+        return first
+    return max((p for p in outside if p.province == first.province), key=_specific)
