@@ -263,6 +263,10 @@ class Bot:
                 related = [h.record for h in hits[1:] if h.confidence and h.confidence >= self.min_confidence
                            and h.id != top.id][: self.related]
                 body = cards.card(top)
+                if not top.phones:   # a duty, boundary or supervision record: give the bureau's number to call
+                    phones = self._bureau_phones(top.source)
+                    if phones:
+                        body += f"\n\n**咨询电话**：{'、'.join(cards.tel(p) for p in phones)}（{top.bureau}）"
                 if related:
                     body += "\n\n**您可能还想了解**：\n" + "\n".join(
                         f"- {shorten(r.title)}（{self.regions.label(r.source)}，`{r.id}`）" for r in related)
@@ -275,6 +279,15 @@ class Bot:
         log.info("q=%r region=%s conf=%.3f oos=%s top=%s %.0fms", mask(text), session.region, conf,
                  ans.out_of_scope, hits[0].id if hits else None, (time.perf_counter() - started) * 1000)
         return ans
+
+    def _bureau_phones(self, source: str) -> list[str]:
+        """The number a bureau's register gives most often (its main consulting line), for records without one."""
+        cache = self.__dict__.setdefault("_phones_by_source", {})
+        if source not in cache:
+            from collections import Counter
+            counts = Counter(p for r in self.index.records if r.source == source for p in r.phones)
+            cache[source] = [p for p, _ in counts.most_common(1)]
+        return cache[source]
 
     def _fix(self, text: str) -> str:
         """Pinyin-typo correction from the index (认正 → 认证), so facts and rule keywords see the right words."""

@@ -39,8 +39,8 @@ class Gazetteer:
     def names(cls) -> list[tuple[str, str, str | None, str | None]]:
         with cls._lock:
             if cls._names is None:
-                import jionlp
-                data = jionlp.china_location_loader()
+                from bot.timeparse import _jio   # jionlp imported once, its banners kept off stdout
+                data = _jio().china_location_loader()
                 out = []
                 for prov, pv in data.items():
                     for n in _forms(pv):
