@@ -21,6 +21,37 @@ from index.tokenize import normalize
 log = logging.getLogger("shebao.bot")
 
 CONTACT = re.compile(r"电话|联系方式|怎么联系|哪里办|哪儿办|去哪|在哪|地址|窗口")
+class FollowUps:
+    """Aspect words of a follow-up question (bot/data/followups.toml), longest first."""
+
+    def __init__(self, path=None):
+        import tomllib
+        from pathlib import Path
+        path = Path(path) if path else Path(__file__).resolve().parent / "data" / "followups.toml"
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        self.aspects = sorted(set(data.get("aspects", [])), key=len, reverse=True)
+        self.filler = set(data.get("filler", ""))
+
+    def only_aspects(self, text: str) -> bool:
+        """True when nothing but aspect words, particles and punctuation remain (「那要带什么材料呢？」)."""
+        rest = text
+        for a in self.aspects:
+            rest = rest.replace(a, "")
+        rest = "".join(c for c in rest if c not in self.filler and c.isalnum())
+        return not rest and any(a in text for a in self.aspects)
+
+
+_FOLLOWUPS: FollowUps | None = None
+
+
+def followups() -> FollowUps:
+    global _FOLLOWUPS
+    if _FOLLOWUPS is None:
+        _FOLLOWUPS = FollowUps()
+    return _FOLLOWUPS
+
+
 EMPTY_PROMPT = "您好！请输入您想咨询的人社业务，例如：「灵活就业怎么参保？」「社保卡丢了怎么补办？」「养老金资格认证什么时候做？」"
 
 
@@ -227,6 +258,9 @@ class Bot:
 
         hits = self.index.search(query, k=self.k, method="hybrid", source=session.region)
         conf = hits[0].confidence if hits else 0.0
+        follow = self._follow_up(query, hits, session) if not new_facts else None
+        if follow is not None:   # 「要带什么材料」 after 「社保卡丢了怎么补办」: the same matter, this aspect of it
+            hits, conf = follow, follow[0].confidence or 0.0
         rules = self._rules_for(query, hits, session, new_facts)
         place = self.place(session)
         verdicts = [self._verdict(r, session, place) for r in rules]
@@ -279,6 +313,29 @@ class Bot:
         log.info("q=%r region=%s conf=%.3f oos=%s top=%s %.0fms", mask(text), session.region, conf,
                  ans.out_of_scope, hits[0].id if hits else None, (time.perf_counter() - started) * 1000)
         return ans
+
+    def _follow_up(self, query: str, hits, session: Session) -> list | None:
+        """Hits for a follow-up about the matter of the previous answer, else None. A follow-up is a turn made
+        only of aspect words (bot/data/followups.toml: 材料, 在哪, 电话 …), or a turn the index cannot place on
+        its own, all of whose words the registers use, that read together with the previous question lands on
+        the previous answer's record."""
+        if not session.hits or not session.last or session.rules:
+            return None
+        previous = session.hits[0]
+        aspect_only = followups().only_aspects(query)
+        confident = hits and (hits[0].confidence or 0.0) >= self.min_confidence
+        if confident and not aspect_only:
+            return None
+        vocab = getattr(getattr(self.index, "bm25", None), "vocab", None)
+        tokens = self.index.tokenizer.tokens(query) if vocab is not None else []
+        if not aspect_only and any(t not in vocab for t in tokens):
+            return None   # 「今天天气怎么样」: words no register uses are a new (out-of-scope) question
+        both = self.index.search(f"{session.last}，{query}", k=self.k, method="hybrid", source=session.region)
+        if both and both[0].id == previous.id and (both[0].confidence or 0.0) >= self.min_confidence:
+            return both
+        if aspect_only:
+            return [previous] + [h for h in both if h.id != previous.id]
+        return None
 
     def _bureau_phones(self, source: str) -> list[str]:
         """The number a bureau's register gives most often (its main consulting line), for records without one."""
