@@ -30,13 +30,21 @@ def parse_all(manifest: str | Path = MANIFEST, only: tuple[str, ...] | None = No
 
 
 def write_records(records: list[Record], out: str | Path = RECORDS) -> Path:
-    """Write one JSON line per record; the old file is replaced only once the new one is complete."""
+    """Write one JSON line per record, and beside it `records.meta.json` with their count and sha256 (which
+    `load_records` checks); each file is replaced only once its new version is complete."""
+    import hashlib
+    import json
+
+    from corpus.records import manifest_of
+
     out = Path(out)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".records-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        for r in records:
-            fh.write(r.to_json() + "\n")
-    os.replace(tmp, out)
+    body = "".join(r.to_json() + "\n" for r in records).encode("utf-8")
+    meta = json.dumps({"records": len(records), "sha256": hashlib.sha256(body).hexdigest()}) + "\n"
+    for target, data in ((out, body), (manifest_of(out), meta.encode("utf-8"))):
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".records-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
     return out
 
 

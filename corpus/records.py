@@ -153,4 +153,21 @@ def load_records(path: str | Path) -> list[Record]:
             raise ValueError(f"{path}:{n}: record {r.id} appears twice; {fix}")
         seen.add(r.id)
         out.append(r)
+    meta = manifest_of(path)
+    if meta.exists():   # the count and hash the build wrote beside the records
+        try:
+            want = json.loads(meta.read_text(encoding="utf-8"))
+            count, digest = int(want["records"]), str(want["sha256"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{meta}: not a records manifest ({exc}); {fix}") from None
+        import hashlib
+        if len(out) != count or hashlib.sha256(data).hexdigest() != digest:
+            raise ValueError(f"{path}: holds {len(out)} records, {meta.name} says {count} "
+                             f"({'same count, different content' if len(out) == count else 'cut or added to'}); {fix}")
     return out
+
+
+def manifest_of(path: str | Path) -> Path:
+    """`records.jsonl` → `records.meta.json`: the record count and sha256 `write_records` writes beside it."""
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(".jsonl") + ".meta.json")

@@ -158,3 +158,8 @@ def test_feedback_store_keeps_ratings_when_the_database_is_broken(tmp_path):
     assert store.add("第二条 13812345678", None, "unhelpful") is None   # not stored in the database …
     kept = [json.loads(x) for x in (tmp_path / "feedback-fallback.jsonl").read_text(encoding="utf-8").splitlines()]
     assert kept[-1]["values"]["question"] == "第二条 138****5678"   # … but kept, masked, in the fallback file
+
+
+def test_an_id_number_sent_as_a_region_is_never_echoed(api, caplog):
+    r = api.post("/api/v1/ask", json={"question": "社保卡", "region": "110101199003071234"})
+    assert r.status_code == 422 and "199003071234" not in r.text and "不是已收录的单位" in r.json()["detail"]

@@ -177,3 +177,17 @@ def test_not_a_docx(tmp_path):
     fake.write_text("hello", encoding="utf-8")
     out = run("parse", str(fake))
     assert out.returncode == 2 and "not a Word .docx" in out.stderr
+
+
+def test_records_are_checked_against_their_own_count_and_hash(tmp_path, parsed):
+    from corpus.build import write_records
+    from corpus.records import manifest_of
+    out = write_records(parsed[0], tmp_path / "records.jsonl")
+    assert json.loads(manifest_of(out).read_text())["records"] == 163 and len(load_records(out)) == 163
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text("".join(lines[:100]), encoding="utf-8")          # cut at a line boundary: still valid JSONL
+    with pytest.raises(ValueError, match="holds 100 records, records.meta.json says 163"):
+        load_records(out)
+    out.write_text("".join(lines[:-1] + [lines[-1].replace("临高", "临沧")]), encoding="utf-8")
+    with pytest.raises(ValueError, match="same count, different content"):
+        load_records(out)

@@ -111,7 +111,7 @@ def router(app_state) -> APIRouter:
         if value in (None, "", "全部", "all"):
             return None
         if value not in bot.regions.sources:
-            raise HTTPException(422, f"region「{value[:40]}」不是已收录的单位；可用：{'、'.join(bot.regions.sources)}，"
+            raise HTTPException(422, f"region「{mask(value[:40])}」不是已收录的单位；可用：{'、'.join(bot.regions.sources)}，"
                                      "不填表示全部。")
         return value
 

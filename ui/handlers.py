@@ -15,6 +15,7 @@ from typing import NamedTuple
 import gradio as gr
 
 from bot import Session
+from bot.text import mask
 from bot.cards import HOTLINE, card, source_line
 from corpus.records import SECTION_NAMES
 from ui.feedback import FeedbackStore
@@ -110,7 +111,7 @@ class Handlers:
         if value in (None, "", ALL, "all"):
             return None
         if value not in self.sources:
-            raise gr.Error(f"source={value!r} 不是已收录的单位；请用 {'、'.join(self.sources)} 之一，留空表示全部。")
+            raise gr.Error(f"source={mask(str(value)[:40])!r} 不是已收录的单位；请用 {'、'.join(self.sources)} 之一，留空表示全部。")
         return value
 
     @staticmethod
@@ -118,7 +119,7 @@ class Handlers:
         if value in (None, "", ALL, "all"):
             return None
         if value not in SECTION_NAMES:
-            raise gr.Error(f"section={value!r} 不是登记表的部分；请用 {'、'.join(SECTION_NAMES)} 之一，留空表示全部。")
+            raise gr.Error(f"section={mask(str(value)[:40])!r} 不是登记表的部分；请用 {'、'.join(SECTION_NAMES)} 之一，留空表示全部。")
         return value
 
     # -- API: /ask --------------------------------------------------------------------------------

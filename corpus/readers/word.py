@@ -27,47 +27,33 @@ def _children(el, tags: tuple[str, ...]):
             yield from _children(child, tags)
 
 
-def _in_fallback(el, stop) -> bool:
+def _inside(el, stop, tag: str) -> bool:
+    """True when an ancestor of `el` below `stop` has `tag`."""
     p = el.getparent()
     while p is not None and p is not stop:
-        if p.tag == MC_FALLBACK:
+        if p.tag == tag:
             return True
         p = p.getparent()
     return False
 
 
 def _para_text(p) -> str:
+    """A paragraph's own text (a text box anchored in it is read as blocks of its own)."""
     out = []
-    for el in p.iter(W + "t", W + "tab", W + "br", W + "txbxContent"):
-        if el.tag == W + "t":
-            anc = el.getparent()
-            skip = False
-            while anc is not None and anc is not p:
-                if anc.tag == W + "txbxContent":
-                    skip = True
-                    break
-                anc = anc.getparent()
-            if not skip:
-                out.append(el.text or "")
-        elif el.tag == W + "tab":
+    for el in p.iter(W + "t", W + "tab"):
+        if el.tag == W + "tab":
             out.append(" ")
+        elif not _inside(el, p, W + "txbxContent"):
+            out.append(el.text or "")
     return "".join(out)
 
 
 def _text_boxes(p):
     """Text-box contents anchored in a paragraph (Word writes each twice: once for new readers, once as a
-    VML fallback; the fallback is skipped)."""
+    VML fallback; the fallback is skipped), outermost boxes only."""
     for box in p.iter(W + "txbxContent"):
-        if not _in_fallback(box, p) and box.getparent() is not None:
-            inner = box.getparent()
-            nested = False
-            while inner is not None and inner is not p:
-                if inner.tag == W + "txbxContent":
-                    nested = True
-                    break
-                inner = inner.getparent()
-            if not nested:
-                yield box
+        if not _inside(box, p, MC_FALLBACK) and not _inside(box, p, W + "txbxContent"):
+            yield box
 
 
 def _cell_pieces(tc) -> list[str]:
