@@ -155,13 +155,35 @@ class Bot:
         # facts given so far that answer every condition of a rule (「交了十四年」 then 「今年62」)
         complete = [r for r in self.rules if new_facts and len(set(r.facts) & known) >= 2
                     and set(r.facts) <= known]
+        about_rule = re.search(r"年限|缴费|交了|岁|年龄|认证|登记|户口|户籍|学生|单位|退休|养老|补办", text)
+        if current and not new_facts and not named and not on_topic and not low and not about_rule \
+                and self._matter(text) and not self._about(text, current):
+            # 「社保卡掉了咋办」 after a pension verdict: a matter the index places on its own, away from the
+            # rule's records, ends the rule's dialogue
+            session.rules = []
+            return complete
         if current and (new_facts or (low and not named)):
             return current + [r for r in named + complete if r not in current]
-        about_rule = re.search(r"年限|缴费|交了|岁|年龄|认证|登记|户口|户籍|学生|单位|退休|养老|补办", text)
         if current and (named or on_topic or about_rule or (asked and not CONTACT.search(text))):
             # a follow-up question in the same dialogue (「他现在还能正常领不」「那我的资格怎么样」)
             return named + [r for r in current if r not in named]
         return named + [r for r in complete if r not in named]
+
+    def _about(self, text: str, rules: list[Rule]) -> bool:
+        """True when a turn shares a word with the rules' own names and statements (「那我的资格怎么样」 after a
+        certification verdict, 「他还能正常领不」 after a pension one)."""
+        tok = self.index.tokenizer
+        words = {t for r in rules for t in tok.tokens(f"{r.name} {r.statement}")}
+        return bool(words & set(tok.tokens(text)))
+
+    def _matter(self, text: str) -> bool:
+        """True when a turn names a matter of its own: a word the registers use that is no aspect word
+        (材料, 电话 …) — 「社保卡掉了咋办」 does, 「那我该怎么办」「电话多少」 do not."""
+        vocab = getattr(getattr(self.index, "bm25", None), "vocab", None)
+        if vocab is None or followups().only_aspects(text):
+            return False
+        aspects = set(followups().aspects)
+        return any(t in vocab and t not in aspects for t in self.index.tokenizer.tokens(text))
 
     def _named(self, text: str) -> list[Rule]:
         scored = [(r.matches(text), r) for r in self.rules]
@@ -328,8 +350,9 @@ class Bot:
             return None
         vocab = getattr(getattr(self.index, "bm25", None), "vocab", None)
         tokens = self.index.tokenizer.tokens(query) if vocab is not None else []
-        if not aspect_only and any(t not in vocab for t in tokens):
-            return None   # 「今天天气怎么样」: words no register uses are a new (out-of-scope) question
+        aspects = set(followups().aspects)
+        if not aspect_only and any(t not in aspects for t in tokens):
+            return None   # 「今天天气怎么样」「被公司开了怎么办」: a turn with words of its own is a new question
         both = self.index.search(f"{session.last}，{query}", k=self.k, method="hybrid", source=session.region)
         if both and both[0].id == previous.id and (both[0].confidence or 0.0) >= self.min_confidence:
             return both

@@ -52,3 +52,17 @@ def test_new_matters_and_out_of_scope_turns_are_not_glued_to_the_last_one(bot):
     assert answers[1].out_of_scope and answers[2].out_of_scope
     answers = dialogue(bot, ["社保卡丢了怎么补办", "失业登记去哪办"])
     assert not any(c.endswith("service-17") for c in answers[1].cited)
+
+
+def test_a_new_matter_ends_a_rules_dialogue(bot):
+    """After a pension verdict, 「社保卡掉了咋办」 is answered about 社保卡, not with the verdict again."""
+    answers = dialogue(bot, ["我今年59岁了，交了13年居民养老，明年能领钱吗", "社保卡掉了咋办", "定安的失业登记去哪办"])
+    assert [(v.rule, v.verdict) for v in answers[0].eligibility] == [("resident_pension_monthly", "ineligible")]
+    assert answers[1].eligibility == [] and answers[1].cited == ["yazhou-service-17"]
+    assert "resident_pension_monthly" not in [v.rule for v in answers[2].eligibility]
+    assert any(c.startswith("dingan-") for c in answers[2].cited)
+
+
+def test_a_follow_up_about_the_rule_stays_on_it(bot):
+    answers = dialogue(bot, ["我爸退休了", "今年的资格认证还没做", "会有影响吗"])
+    assert [v.rule for v in answers[-1].eligibility] == ["pension_certification"]
