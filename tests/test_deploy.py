@@ -167,3 +167,13 @@ def test_killing_a_replica_mid_load_loses_no_feedback(cluster, postgres_url):
     assert errors == [] and len(results) == 48
     rows = FeedbackStore(url=postgres_url).rows()
     assert len(rows) - before == 48                            # every rating is in PostgreSQL
+
+
+def test_gradio_clients_and_the_staff_login_stay_on_one_replica(cluster):
+    """Gradio keeps its queue and its logins in the replica's memory: nginx keeps one client on one replica."""
+    from gradio_client import Client
+    url, _ = cluster
+    for _ in range(3):
+        assert "0898-88841728" in Client(url, verbose=False).predict("灵活就业怎么参保？", "", api_name="/ask")
+        staff = Client(url + "/staff/", auth=("clerk", "口令-2026"), verbose=False)
+        assert staff.predict("0898-63827235", "", "", api_name="/lookup")[0][0] == "dingan-service-5"
