@@ -103,6 +103,22 @@ class Registry:
         entry = Source(**{**asdict(source), "file": f"registers/{source.slug}{ext}"})
         added = [s for s in self.added() if s.slug != source.slug] + [entry]
         (self.data / "sources.toml").write_text(_toml(added), encoding="utf-8")
+        return self.rebuild(build_index)
+
+    def base(self) -> str:
+        """The shipped corpus the published one was built over: corpus/records.jsonl's sha256."""
+        import hashlib
+        return hashlib.sha256(RECORDS.read_bytes()).hexdigest() if RECORDS.exists() else ""
+
+    def stale(self) -> bool:
+        """True when registers were added from the console and the shipped corpus changed since (a register
+        added with `python -m corpus build`): the published corpus must be rebuilt to include it."""
+        mark = self.published / "base.sha256"
+        return self.published.exists() and (not mark.exists() or mark.read_text().strip() != self.base())
+
+    def rebuild(self, build_index) -> tuple[Path, list[Source]]:
+        """The published corpus (shipped registers + added ones) built beside the current one and switched in
+        by one rename. Returns (published folder, sources)."""
         sources = self.sources()
         staging = self.data / "published.new"
         shutil.rmtree(staging, ignore_errors=True)
@@ -112,6 +128,7 @@ class Registry:
         records, _ = parse_all(manifest)
         write_records(records, staging / "records.jsonl")
         build_index(staging / "records.jsonl", staging / "index")
+        (staging / "base.sha256").write_text(self.base() + "\n", encoding="utf-8")
         old = self.data / "published.old"
         shutil.rmtree(old, ignore_errors=True)
         if self.published.exists():

@@ -105,7 +105,14 @@ def load_bot(data: Path | None = None, today=None):
     from corpus.sources import load_sources
     from index.store import open_index
 
-    published = Path(data or data_dir()) / "published"
+    data = Path(data or data_dir())
+    published = data / "published"
+    registry = Registry(data)
+    if registry.stale():   # a register added with `python -m corpus build` since the console published one
+        from index.store import build
+        log.warning("the shipped corpus changed since registers were added from the console; rebuilding %s",
+                    published)
+        registry.rebuild(lambda records, out: build(records, out, log=None))
     if (published / "records.jsonl").exists() and (published / "sources.toml").exists():
         index = open_index(published / "index", published / "records.jsonl", rebuild=False, log=None)
         return Bot(index, sources=load_sources(published / "sources.toml"), today=today)
