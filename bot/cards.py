@@ -25,8 +25,15 @@ def _md(text: str) -> str:
 
 
 def source_line(r: Record) -> str:
+    """The source in words a citizen understands: bureau, register part, item number (no ids or file paths;
+    those are the staff console's `provenance`)."""
     where = f"第{r.serial}项" if r.serial else ""
-    return f"来源：{r.bureau}《{SECTION_NAMES[r.section]}》{where}（记录 `{r.id}`，{r.file} 第{r.lines[0]}–{r.lines[1]}行）"
+    return f"来源：{r.bureau}公开的《{SECTION_NAMES[r.section]}》{where}"
+
+
+def provenance(r: Record) -> str:
+    """Where a record is in the raw register, for staff: file, lines and record id."""
+    return f"出处：{r.file} 第{r.lines[0]}–{r.lines[1]}行（记录 `{r.id}`）"
 
 
 def card(r: Record) -> str:

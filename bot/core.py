@@ -418,8 +418,8 @@ class Bot:
         c = next((c for c in r.contacts if c.phones), None)
         office = (c.office if c and c.office else r.bureau)
         phones = "、".join(cards.tel(p) for p in (c.phones if c else r.phones)[:2])
-        return f"{r.bureau}{office if office != r.bureau else ''}" + (f"，电话 {phones}" if phones else "") + \
-            f"（「{shorten(r.title)}」，记录 `{r.id}`）"
+        who = f"{office}（{r.bureau}）" if office != r.bureau else r.bureau
+        return who + (f"，电话 {phones}" if phones else "") + f"，办理「{shorten(r.title)}」"
 
     def _eligibility_text(self, verdicts: list[Verdict], session: Session | None = None) -> str:
         label = {"eligible": "符合条件", "ineligible": "不符合条件", "need_info": "还需要了解"}
@@ -436,7 +436,7 @@ class Bot:
                 contact = self._contact(v.service)
                 if contact:
                     line += f"\n\n请向当地咨询确认：{contact}"
-                out.append(line + f"\n（规定出处：记录 `{v.source}`）")
+                out.append(line + (f"\n（规定出处：{whose}登记表「{shorten(src.title)}」）" if src else ""))
                 continue
             line = f"**资格判断 · {v.name}：{label[v.verdict]}**。{v.reason}"
             if v.used:
@@ -446,7 +446,7 @@ class Bot:
             contact = self._contact(v.service)
             if contact:
                 line += f"\n\n下一步：{contact}"
-            out.append(line + f"\n（依据：{whose}登记表，记录 `{v.source}`）")
+            out.append(line + (f"\n（依据：{whose}登记表「{shorten(src.title)}」）" if src else ""))
         return "\n\n".join(out)
 
     def lookup(self, query: str, source: str | None = None, section: str | None = None, k: int = 20) -> list:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from corpus.build import parse_all, stats, write_records
 from corpus.errors import RegisterFormatError
-from corpus.records import PART_NAMES, SECTION_NAMES, Record, load_records
+from corpus.records import SECTION_NAMES, Record, load_records
 from corpus.sources import MANIFEST, RECORDS, Source, load_sources
 
 

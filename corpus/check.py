@@ -9,6 +9,11 @@ from corpus.parse import read_register, records_from
 from corpus.records import SECTION_NAMES
 from corpus.sources import Source
 
+FIELD_NAMES = {"serial": "序号", "code": "事项编码", "complaint_phone": "监督投诉电话", "category": "类别",
+               "subtitle": "子项名称", "title": "事项名称", "content": "内容", "basis": "依据", "office": "承办机构",
+               "phone": "电话", "time_limit": "办理时限", "channel": "渠道", "fee": "收费", "remark": "备注",
+               "ignore": "不使用（公开方式等）"}
+
 
 def report(path: str | Path, source: Source) -> str:
     """A plain-text report in Chinese and field names: format, parts with row counts, each column's field,
@@ -16,7 +21,7 @@ def report(path: str | Path, source: Source) -> str:
     doc, warnings = read_register(path)
     records, more = records_from(doc, source)
     warnings = warnings + more
-    out = [f"文件: {doc.path}（{doc.format}）", f"区号: {source.area_code or '（未给出；用 --area-code 或 sources.toml）'}"]
+    out = [f"文件: {Path(doc.path).name}（{doc.format}）", f"区号: {source.area_code or '（未给出；用 --area-code 或 sources.toml）'}"]
     counts = Counter(r.section for r in records)
     out.append("登记表部分:")
     for part in doc.parts:
@@ -24,7 +29,7 @@ def report(path: str | Path, source: Source) -> str:
         out.append(f"  {SECTION_NAMES[part.kind]}（第{part.line}行起{where}）: {len(part.rows) or len(part.lines)} 行")
         for h, f in zip(part.header, part.fields):
             if h:
-                out.append(f"    {h} → {f or '未识别（不使用）'}")
+                out.append(f"    {h} → {FIELD_NAMES.get(f, f) + f'（{f}）' if f else '未识别，不使用：如需要，请加进 corpus/data/columns.toml'}")
         for note in part.remarks:
             out.append(f"    表注: {note}")
     for section, n in counts.items():

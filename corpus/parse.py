@@ -9,7 +9,7 @@ from pathlib import Path
 from corpus.errors import ParseWarning, RegisterFormatError
 from corpus.layout import Part as DocPart, RegisterDoc, lay_out
 from corpus.tables import Row
-from corpus.vocab import squeeze
+from corpus.vocab import squeeze, vocabulary
 from corpus.records import Contact, Department, Part, Record, WorkItem
 from corpus.sources import Source
 
@@ -152,6 +152,7 @@ class Builder:
             if not title and serial and category and not any(t.cell(row, j) for j in titles + subs):
                 title, category = category, ""  # a 一级事项 with no second level
             content = self._joined(t, row, part, "content")
+            labels = {vocabulary().content_label(part.header[j]) for j in part.cols("content")}
             office = "、".join(dict.fromkeys(x for x in (t.cell(row, j, names=True, inherit=True).replace("\n", "")
                                                       for j in part.cols("office")) if x))
             phone_pieces = [p for j in part.cols("phone") for p in _pieces(row, j)]
@@ -171,8 +172,9 @@ class Builder:
                     self.warn(row.line, f"{section} 「{title}」 has no serial number; kept as a new entry", row.place)
                 if not office and not phones and out and not part.merges_known and out[-1]["contacts"]:
                     office, phones = out[-1]["contacts"][0].office, list(out[-1]["contacts"][0].phones)
+                shown = dict(content_label=labels.pop()) if len(labels) == 1 and None not in labels else {}
                 out.append(dict(serial=serial, title=title, category=category, content=content, contacts=[],
-                                complaint=complaint, extra=extra, first=row.line, last=row.end))
+                                complaint=complaint, extra=extra, shown=shown, first=row.line, last=row.end))
             elif content or not out:
                 if not out:
                     self.warn(row.line, f"{section} row with no serial number or item before any item; skipped",
@@ -189,7 +191,7 @@ class Builder:
                 self.warn(row.line, f"{section} 「{out[-1]['title']}」 row has no phone number", row.place)
         return [self.record(section, n, r["serial"], r["title"], r["first"], r["last"], content=r["content"],
                             contacts=tuple(r["contacts"]), category=r["category"],
-                            complaint_phones=tuple(r["complaint"]), **r["extra"])
+                            complaint_phones=tuple(r["complaint"]), extra=r.get("shown", {}), **r["extra"])
                 for n, r in enumerate(out, start)]
 
     @staticmethod

@@ -30,6 +30,7 @@ class Vocabulary:
 
     fields: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...]
     parts: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+    content_labels: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def load(cls, path: str | Path = VOCABULARY) -> Vocabulary:
@@ -45,7 +46,13 @@ class Vocabulary:
             fields.append((name, frozenset(squeeze(n) for n in names), tuple(squeeze(c) for c in contains)))
         for kind, entry in data.get("parts", {}).items():
             parts.append((kind, tuple(entry.get("headings", [])), tuple(entry.get("signals", []))))
-        return cls(tuple(fields), tuple(parts))
+        labels = tuple((squeeze(k), str(v)) for k, v in data.get("content_labels", {}).items())
+        return cls(tuple(fields), tuple(parts), labels)
+
+    def content_label(self, header: str) -> str | None:
+        """What a citizen is told a content column holds (「公开的内容」), or None for conditions and materials."""
+        last = squeeze(header.split("/")[-1])
+        return dict(self.content_labels).get(last)
 
     def field_of(self, header: str) -> str | None:
         """The field one header name means: each level of 「公开事项/二级事项」 from the most specific, exact

@@ -126,7 +126,8 @@ def test_lookup_needs_a_staff_account_and_finds_by_phone_and_id(api):
 def test_openapi_page_health_and_regions(api):
     spec = api.get("/api/v1/openapi.json").json()
     assert {"/api/v1/ask", "/api/v1/check", "/api/v1/feedback", "/api/v1/lookup"} <= set(spec["paths"])
-    assert api.get("/api/docs").status_code == 200
+    docs = api.get("/api/docs")
+    assert docs.status_code == 200 and "POST /api/v1/ask" in docs.text and "cdn" not in docs.text.lower()
     assert api.get("/api/v1/health").json() == {"status": "ok", "records": 163, "regions": 5}
     assert [r["slug"] for r in api.get("/api/v1/regions").json()] == ["yazhou", "dingan", "yangpu", "hongjiang",
                                                                      "lingao"]
@@ -163,3 +164,8 @@ def test_feedback_store_keeps_ratings_when_the_database_is_broken(tmp_path):
 def test_an_id_number_sent_as_a_region_is_never_echoed(api, caplog):
     r = api.post("/api/v1/ask", json={"question": "社保卡", "region": "110101199003071234"})
     assert r.status_code == 422 and "199003071234" not in r.text and "不是已收录的单位" in r.json()["detail"]
+
+
+def test_a_body_that_is_not_json_says_so(api):
+    r = api.post("/api/v1/ask", content=b'{"question": ', headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"] == "请求内容不是有效的 JSON，请检查后重试。"

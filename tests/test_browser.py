@@ -283,7 +283,7 @@ def test_a_published_register_changes_the_answers_without_a_restart(desktop, own
     wait_for(driver, lambda d: "新增 3 条" in d.find_element(By.CSS_SELECTOR, "#reg-report textarea")
              .get_attribute("value"), "no preview report")
     report = driver.find_element(By.CSS_SELECTOR, "#reg-report textarea").get_attribute("value")
-    assert "公开事项/二级事项 → title" in report and "城乡居民养老保险参保登记" in report
+    assert "公开事项/二级事项 → 事项名称（title）" in report and "城乡居民养老保险参保登记" in report
     shot(driver, "7-staff-register-preview")
     driver.find_element(By.ID, "reg-publish").click()
     wait_for(driver, lambda d: "已发布" in d.find_element(By.ID, "reg-status").text, "not published")

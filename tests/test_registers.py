@@ -63,7 +63,8 @@ def test_pingwu_catalogue_as_published(name):
     for r in records:
         assert [(c.office, c.phones) for c in r.contacts] == [("乡镇人民政府", ("0816-4773001",))]
         assert r.channel == "乡镇便民服务中心" and r.complaint_phones == ("0816-4773001",)
-        assert "办理材料" in r.content and r.time_limit.startswith("公开事项信息形成")
+        assert "办理材料" in r.content and r.extra == {"content_label": "公开的内容"}
+        assert r.time_limit == ""          # 公开时限 is when the bureau publishes, not how long the service takes
     assert warnings == []
 
 
@@ -178,5 +179,5 @@ def test_check_cli_reports_what_a_clerk_needs():
     out = subprocess.run([sys.executable, "-m", "corpus", "check", str(SHARED / "honghaiwan_asis.docx"),
                           "--area-code", "0660"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert "公共服务事项: 2 条" in out.stdout and "公开事项/二级事项 → title" in out.stdout
+    assert "公共服务事项: 2 条" in out.stdout and "公开事项/二级事项 → 事项名称（title）" in out.stdout
     assert "没有电话: 2 条" in out.stdout

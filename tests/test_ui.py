@@ -94,7 +94,7 @@ def test_check_shows_verdict_and_reason_per_rule(h):
     assert "【不符合条件】按月领取城乡居民基本养老保险待遇" in out
     assert "补缴不足的3年" in out                          # 15 required years − 12 paid
     assert "【符合条件】用人单位30日内办理社会保险登记" in out  # 10 days ≤ 30
-    assert "`yazhou-service-16`" in out
+    assert "依据：三亚市崖州区人力资源和社会保障局「城乡居民基本养老保险待遇领取申请」" in out and "yazhou-service" not in out
 
 
 def test_check_lists_what_is_still_needed(h):

@@ -41,6 +41,7 @@ class CheckIn(BaseModel):
     drawing: str | None = Field(None, max_length=10, description="是否已在领取养老金：是 / 否 / 不清楚")
     days: float | None = Field(None, ge=0, le=100_000, description="单位成立（或员工入职）至今的天数")
     certified: str | None = Field(None, max_length=10, description="今年是否已做资格认证：是 / 否 / 不清楚")
+    region: str | None = Field(None, max_length=40, description="单位代码（本省即该单位所在的省），不填表示未选")
 
 
 class FeedbackIn(BaseModel):
@@ -154,11 +155,13 @@ def router(app_state) -> APIRouter:
     def check(body: CheckIn) -> dict:
         from ui.handlers import Handlers, facts_from_form
         bot = app_state.bot
+        form = body.model_dump()
+        region = region_of(bot, form.pop("region"))
         try:
-            facts = facts_from_form(**body.model_dump())
+            facts = facts_from_form(**form)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
-        markdown = Handlers(bot, app_state.store).check(**body.model_dump())
+        markdown = Handlers(bot, app_state.store).check(**form, region=region)
         return {"facts": {k: (list(v) if isinstance(v, tuple) else v) for k, v in facts.items()},
                 "markdown": markdown, "html": md_html(markdown)}
 

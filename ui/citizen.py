@@ -39,8 +39,9 @@ def _conditions(r: Record) -> str:
 
 
 def record_html(r: Record, index) -> str:
-    """One record as a card a citizen can act on."""
-    out = [f'<h3 class="title">{html.escape(r.title)}</h3>']
+    """One record as a card a citizen can act on. A duty (a long sentence) is headed by its bureau's duty."""
+    heading = r.title if r.section != "duty" or len(r.title) <= 30 else f"{r.bureau}的职责"
+    out = [f'<h3 class="title">{html.escape(heading)}</h3>']
     if r.category:
         out.append(f'<p class="category">{html.escape(r.category)}</p>')
     offices = [c.office for c in r.contacts if c.office] or r.offices or [r.bureau]
@@ -58,7 +59,9 @@ def record_html(r: Record, index) -> str:
     out.append('<dl class="act">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>")
     cond = _conditions(r)
     if cond:
-        label = "办理条件和材料（登记表原文）" if r.section == "service" else "登记表原文"
+        own = r.extra.get("content_label") if r.extra else None
+        label = f"{own}（登记表原文）" if own else \
+            "办理条件和材料（登记表原文）" if r.section == "service" else "登记表原文"
         opened = " open" if len(cond) <= SHORT else ""
         out.append(f'<details class="conditions"{opened}><summary>{label}</summary>{text_html(cond)}</details>')
     if r.complaint_phones:
@@ -96,9 +99,9 @@ def view(ans, index, regions, session_region: str | None = None) -> dict:
                 entries.append(f'<li><strong>{html.escape(regions.label(r.source))}</strong>：{html.escape(r.title)}，'
                                f'{html.escape((r.offices or [r.bureau])[0])}，{tel_link(r.phones[0])}</li>')
         if entries:
-            parts.append('<p>这项业务各地都能办，各地的承办机构和电话：</p><ul class="by-region">' + "".join(entries)
+            parts.append('<p>以下地区的登记表有这项业务，承办机构和电话：</p><ul class="by-region">' + "".join(entries)
                          + "</ul>")
-        clarify = {"text": "请问您在哪个地区办理？选择后我给出当地的办理条件和材料。",
+        clarify = {"text": "请问您在哪个地区办理？选择后给出当地登记表写的办理条件和材料。",
                    "regions": [{"slug": s, "label": regions.label(s)} for s in regions.sources]}
         kind = "clarify"
     elif top is not None and not ans.out_of_scope:

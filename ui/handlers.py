@@ -16,7 +16,7 @@ import gradio as gr
 
 from bot import Session
 from bot.text import mask
-from bot.cards import HOTLINE, card, source_line
+from bot.cards import HOTLINE, card, provenance, source_line
 from corpus.records import SECTION_NAMES
 from ui.feedback import FeedbackStore
 
@@ -152,7 +152,7 @@ class Handlers:
         md = card(r)
         where = f"第{r.serial}项" if r.serial else ""
         to_copy = plain(md.replace(source_line(r), f"依据：{r.bureau}《{SECTION_NAMES[r.section]}》{where}"))
-        return inert(md), "您好！" + to_copy
+        return inert(f"{md}\n\n{provenance(r)}"), "您好！" + to_copy
 
     @guarded(lambda self, query="", source=ALL, section=ALL: LookupView([], OOPS, ""))
     def search(self, query: str, source: str = ALL, section: str = ALL) -> LookupView:
@@ -168,9 +168,10 @@ class Handlers:
     # -- 资格自测 ---------------------------------------------------------------------------------
     @guarded(lambda self, *a, **k: OOPS)
     def check(self, age=None, years=None, student=None, hukou=None, employment=None, drawing=None,
-              days=None, certified=None) -> str:
+              days=None, certified=None, region: str | None = None) -> str:
         """The self-check form: the verdict and reason of each rule some of whose facts were given, with what is
-        still needed and the record cited; a blank form judges nothing."""
+        still needed and the record cited; a blank form judges nothing. `region`: the citizen's bureau (本省 is
+        its province), or None."""
         try:
             facts = facts_from_form(age, years, student, hukou, employment, drawing, days, certified)
         except ValueError as exc:
@@ -178,12 +179,12 @@ class Handlers:
         if not facts:
             return BLANK_CHECK
         out = []
-        for v in self.bot.check(facts):
+        for v in self.bot.check(facts, region=self._source(region)):
             block = [f"#### {VERDICT_LABEL[v.verdict]}{v.name}", v.reason]
             if v.verdict == "need_info" and v.asks:
                 block.append("还需要了解：\n" + "\n".join(f"- {a}" for a in v.asks))
             r = self.bot.index.get(v.source)
             cited = f"{r.bureau}「{r.title}」" if r else ""
-            block.append(f"依据：{cited}（记录 `{v.source}`）")
+            block.append(f"依据：{cited}")
             out.append("\n\n".join(block))
         return inert("\n\n---\n\n".join(out) or "目前没有可判断的规则。")

@@ -59,7 +59,10 @@ def serve(replicas: int, port: int, host: str = "127.0.0.1", timeout_s: float = 
     if not 1 <= replicas <= 64:
         raise SystemExit(f"--replicas={replicas}; use 1..64")
     nginx = nginx_binary()
-    prefix = Path(tempfile.mkdtemp(prefix="shebao-serve-"))
+    prefix = Path(tempfile.mkdtemp(prefix="shebao-serve-"))     # nginx's files; logs go to the data folder
+    from ui.accounts import data_dir
+    logs = data_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("SHEBAO_SECRET", secrets.token_hex(32))  # every replica verifies every other's rating tokens
     procs: list[subprocess.Popen] = []
@@ -80,14 +83,14 @@ def serve(replicas: int, port: int, host: str = "127.0.0.1", timeout_s: float = 
         # the first replica builds anything missing (index, records) before the others start reading it
         ports = [free_port() for _ in range(replicas)]
         for n, p in enumerate(ports):
-            log = prefix / f"replica-{p}.log"
+            log = logs / f"replica-{p}.log"
             procs.append(subprocess.Popen([sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(p)],
                                           env={**env, "SHEBAO_REPLICA": str(p)}, stdout=log.open("w"),
                                           stderr=subprocess.STDOUT))
             if n == 0:
                 wait_healthy(f"http://127.0.0.1:{p}", procs[0], timeout_s, log)
         for p, proc in zip(ports, procs):
-            wait_healthy(f"http://127.0.0.1:{p}", proc, timeout_s, prefix / f"replica-{p}.log")
+            wait_healthy(f"http://127.0.0.1:{p}", proc, timeout_s, logs / f"replica-{p}.log")
         for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (prefix / d).mkdir()
         conf = prefix / "nginx.conf"
@@ -98,7 +101,7 @@ def serve(replicas: int, port: int, host: str = "127.0.0.1", timeout_s: float = 
         procs.append(subprocess.Popen([nginx, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"]))
         url = f"http://{host}:{port}"
         wait_healthy(url, procs[-1], 30, prefix / "error.log")
-        print(f"社保问答: {replicas} replicas behind nginx at {url}  (replica logs in {prefix}; Ctrl+C to stop)",
+        print(f"社保问答: {replicas} replicas behind nginx at {url}  (replica logs in {logs}; Ctrl+C to stop)",
               flush=True)
         while all(p.poll() is None for p in procs[-1:]):
             time.sleep(0.5)

@@ -98,6 +98,35 @@ class AppState:
             return len(index.records)
 
 
+def api_docs_html(spec: dict) -> str:
+    """The OpenAPI spec as one plain HTML page: each endpoint's method, path, summary and fields."""
+    import html as h
+    schemas = spec.get("components", {}).get("schemas", {})
+    out = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{h.escape(spec['info']['title'])}"
+           f"</title><link rel='stylesheet' href='/static/app.css'></head><body><main>",
+           f"<h1>{h.escape(spec['info']['title'])}</h1><p>{h.escape(spec['info'].get('description', ''))}</p>",
+           "<p>机器可读的描述：<a href='/api/v1/openapi.json'>/api/v1/openapi.json</a>。错误时返回 "
+           "<code>{\"detail\": \"中文说明\"}</code> 和 4xx 状态码。</p>"]
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            out.append(f"<h2>{method.upper()} {h.escape(path)}</h2><p>{h.escape(op.get('summary', ''))}</p>")
+            fields = []
+            ref = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+            if ref:
+                schema = schemas.get(ref.rsplit("/", 1)[-1], {})
+                for name, prop in schema.get("properties", {}).items():
+                    fields.append((name, prop.get("description", ""), name in schema.get("required", [])))
+            for prm in op.get("parameters", []):
+                fields.append((prm["name"], prm.get("description", ""), prm.get("required", False)))
+            if fields:
+                out.append("<ul>" + "".join(f"<li><code>{h.escape(n)}</code>{'（必填）' if req else ''}："
+                                            f"{h.escape(d)}</li>" for n, d, req in fields) + "</ul>")
+    out.append("<h2>例子</h2><pre>curl -X POST http://127.0.0.1:7860/api/v1/ask -H 'Content-Type: application/json' "
+               "-d '{\"question\": \"灵活就业怎么参保？\", \"state\": null}'</pre>"
+               "<p>把返回的 <code>state</code> 原样放进下一轮请求，就能继续同一段对话。</p></main></body></html>")
+    return "".join(out)
+
+
 def load_bot(data: Path | None = None, today=None):
     """The bot over the published corpus in the data folder when a register was added from the console, else
     over the shipped corpus (built on first start)."""
@@ -139,7 +168,7 @@ def _public_blocks(app_state) -> gr.Blocks:
 def create_app(app_state: AppState) -> FastAPI:
     from ui.staff import CSS as STAFF_CSS, build_staff
 
-    app = FastAPI(title="社保问答 API", version="1.0", docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="社保问答 API", version="1.0", docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
                   description="人社服务事项问答。对话状态 state 由调用方保存，每轮原样带回。")
 
@@ -166,10 +195,21 @@ def create_app(app_state: AppState) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        fields = "、".join(str(e.get("loc", ["", "?"])[-1]) for e in exc.errors()[:5])
-        return JSONResponse({"detail": f"请求内容不符合要求（{fields}），请检查后重试。"}, status_code=422)
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse({"detail": "请求内容不是有效的 JSON，请检查后重试。"}, status_code=422)
+        fields = "、".join(dict.fromkeys(str(x) for e in errors[:5] for x in e.get("loc", [])
+                                         if isinstance(x, str) and x != "body"))
+        return JSONResponse({"detail": f"请求内容不符合要求（{fields or '格式'}），请检查后重试。"}, status_code=422)
 
     app.include_router(router(app_state), prefix="/api/v1")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs():
+        """The API described from its OpenAPI spec, rendered here (no scripts or styles from a CDN: works
+        offline, as government networks are)."""
+        from fastapi.responses import HTMLResponse
+        return HTMLResponse(api_docs_html(app.openapi()), headers={"Content-Security-Policy": PAGE_CSP})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -184,8 +224,14 @@ def create_app(app_state: AppState) -> FastAPI:
     else:
         @app.get("/staff/", include_in_schema=False)
         def no_staff():
-            return JSONResponse({"detail": "窗口工作台尚未设置账号：运行 `python -m ui passwd 用户名` 或设置环境变量 "
-                                           "SHEBAO_STAFF=用户名:密码 后重启。"}, status_code=503)
+            from fastapi.responses import HTMLResponse
+            return HTMLResponse(
+                "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>窗口工作台</title>"
+                "<link rel='stylesheet' href='/static/app.css'></head><body><main><h1>窗口工作台尚未开通</h1>"
+                "<p>还没有工作人员账号。请管理员在服务器上运行 <code>python -m ui passwd 用户名</code>"
+                "（或设置环境变量 <code>SHEBAO_STAFF=用户名:密码</code>），然后重新启动本服务。</p>"
+                "<p><a href='/'>返回市民咨询</a></p></main></body></html>", status_code=503,
+                headers={"Content-Security-Policy": PAGE_CSP})
     app = gr.mount_gradio_app(app, _public_blocks(app_state), path="", footer_links=[], ssr_mode=False,
                               mcp_server=False, show_error=False, max_file_size=0)
     return app

@@ -11,7 +11,7 @@ import gradio as gr
 from corpus.check import report
 from corpus.records import SECTION_NAMES
 from corpus.sources import Source
-from ui.handlers import ALL, Handlers, inert
+from ui.handlers import ALL, Handlers
 from ui.lookup import find, strength
 from ui.render import tel_link
 
@@ -28,6 +28,7 @@ def results_html(hits) -> str:
     if not hits:
         return "<p>没有找到相关记录。可以换个说法，或输入电话号码、记录编号查找。</p>"
     best = max(float(h.score) for h in hits)
+    exact = all(h.bm25 == 0.0 and h.dense == 0.0 and float(h.score) == 1.0 for h in hits)   # by phone or id
     out = []
     for n, h in enumerate(hits, 1):
         r = h.record
@@ -35,13 +36,9 @@ def results_html(hits) -> str:
         phones = "、".join(tel_link(p) for p in r.phones) or "（登记表未写电话）"
         out.append(f'<div class="result"><h4>{n}. {html.escape(r.title)}</h4>'
                    f'<p class="tag">{html.escape(r.bureau)}《{SECTION_NAMES.get(r.section, "")}》'
-                   f'{("第" + html.escape(r.serial) + "项") if r.serial else ""}｜{strength(float(h.score), best)}'
+                   f'{("第" + html.escape(r.serial) + "项") if r.serial else ""}｜{"号码或编号相符" if exact else strength(float(h.score), best)}'
                    f'｜编号 {html.escape(r.id)}</p><p>承办：{html.escape(offices)}</p><p>电话：{phones}</p></div>')
     return "".join(out)
-
-
-def provenance(r) -> str:
-    return f"出处：{r.file} 第{r.lines[0]}–{r.lines[1]}行（记录 `{r.id}`）"
 
 
 def build_staff(app_state) -> gr.Blocks:
@@ -92,7 +89,8 @@ def build_staff(app_state) -> gr.Blocks:
                 refresh = gr.Button("刷新", elem_id="fb-refresh")
                 fb_pick = gr.Dropdown([], label="待处理的问题", elem_id="fb-pick")
                 fb_answer = gr.Markdown(elem_id="fb-answer")
-                fb_gold = gr.Dropdown([], multiselect=True, label="能回答它的记录", elem_id="fb-gold")
+                fb_gold = gr.Dropdown([], multiselect=True, label="能回答它的记录（可直接输入记录编号）",
+                                      elem_id="fb-gold", allow_custom_value=True)
                 with gr.Row():
                     fb_save = gr.Button("保存为评测样例", variant="primary", elem_id="fb-save")
                     fb_oos = gr.Button("不属于人社业务", elem_id="fb-oos")
@@ -102,7 +100,7 @@ def build_staff(app_state) -> gr.Blocks:
                 ov_refresh = gr.Button("刷新", elem_id="ov-refresh")
                 ov_summary = gr.Markdown(elem_id="ov-summary")
                 ov_daily = gr.BarPlot(x="日期", y="提问数", title="每日提问数", elem_id="ov-daily")
-                ov_top = gr.BarPlot(x="事项", y="次数", title="问得最多的事项", elem_id="ov-top")
+                ov_top = gr.BarPlot(x="事项", y="次数", title="问得最多的事项", elem_id="ov-top", x_label_angle=-40)
                 ov_bureau = gr.BarPlot(x="单位", y="次数", title="各单位提问数", elem_id="ov-bureau")
 
         # -- 窗口查询 --
@@ -118,8 +116,7 @@ def build_staff(app_state) -> gr.Blocks:
             r = app_state.bot.index.get(record_id) if record_id else None
             if r is None:
                 return "请选择一条记录。", ""
-            md, copy = handlers().record(record_id)
-            return f"{md}\n\n{inert(provenance(r))}", copy
+            return handlers().record(record_id)
 
         for trigger in (go.click, query.submit):
             trigger(do_search, [query, source, section], [results, pick, record, to_copy], api_visibility="private")
@@ -181,6 +178,9 @@ def build_staff(app_state) -> gr.Blocks:
                 return "请先选择一个问题。"
             if not oos and not gold:
                 return "请选出能回答它的记录，或点「不属于人社业务」。"
+            unknown = [g for g in gold or [] if app_state.bot.index.get(g) is None]
+            if unknown and not oos:
+                return f"没有这些记录：{'、'.join(html.escape(u) for u in unknown)}；请从列表中选，或输入正确的记录编号。"
             app_state.store.review(int(fid), [] if oos else list(gold))
             return "已保存为评测样例（`python -m eval feedback` 中可见）。"
 

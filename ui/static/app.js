@@ -110,7 +110,8 @@
       $("examples").hidden = true;
       $("question").value = "";
       const a = renderTurn(t, dialogue.turns.length - 1);
-      a.scrollIntoView({ block: "start", behavior: "instant" });
+      const q = a.previousElementSibling;   // the citizen's question, then the answer's top, in view
+      (q && q.getBoundingClientRect().height < window.innerHeight / 4 ? q : a).scrollIntoView({ block: "start", behavior: "instant" });
     } catch (e) {
       busy.remove();
       $("ask-error").textContent = e.message || OOPS;
@@ -143,6 +144,7 @@
     ev.preventDefault();
     const f = new FormData($("check")), body = {};
     for (const [k, v] of f.entries()) if (String(v).trim() !== "") body[k] = ["age", "years", "days"].includes(k) ? Number(v) : v;
+    if ($("region").value) body.region = $("region").value;   // 本省 is the province of the chosen bureau
     $("verdicts").textContent = "正在判断……";
     try { const r = await post("check", body); $("verdicts").innerHTML = r.html; }
     catch (e) { $("verdicts").textContent = e.message || OOPS; }
