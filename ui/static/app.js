@@ -110,8 +110,9 @@
       $("examples").hidden = true;
       $("question").value = "";
       const a = renderTurn(t, dialogue.turns.length - 1);
-      const q = a.previousElementSibling;   // the citizen's question, then the answer's top, in view
-      (q && q.getBoundingClientRect().height < window.innerHeight / 4 ? q : a).scrollIntoView({ block: "start", behavior: "instant" });
+      const asked = a.previousElementSibling;   // the citizen's question, then the answer's top, in view
+      const top = asked && asked.getBoundingClientRect().height < window.innerHeight / 4 ? asked : a;
+      top.scrollIntoView({ block: "start", behavior: "instant" });
     } catch (e) {
       busy.remove();
       $("ask-error").textContent = e.message || OOPS;
