@@ -51,7 +51,17 @@ def main(argv: list[str] | None = None) -> int:
         thresholds = load_thresholds(args.thresholds) if args.cmd == "gate" else {}
         records = load_records(RECORDS)
         dev = load_dataset(records, args.data)
-        methods = load_methods([n.strip() for n in names if n.strip()], bot_optional=not args.methods, log=log)
+        by_id = {r.id: r.source for r in records}
+        covered = {by_id[g] for q in dev.questions for g in q.gold} | {q.region for q in dev.questions if q.region}
+        subset = None
+        if covered and {r.source for r in records} - covered:
+            # a bureau's own registers beside the ones this dev set was written for: measure on those alone,
+            # so adopting a register never moves the gate
+            subset = [r for r in records if r.source in covered]
+            log(f"note: measuring on the {len(covered)} registers the dev set covers ({len(subset)} of "
+                f"{len(records)} records)")
+        methods = load_methods([n.strip() for n in names if n.strip()], bot_optional=not args.methods, log=log,
+                               records=subset)
         res = run(methods, dev, records, args.out, log=log)
     except (DatasetError, ValueError, ImportError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -66,16 +66,33 @@ class BotMethod:
         return next((e["verdict"] for e in listed if e["rule"] == rule), "none")
 
 
-def load_methods(names: Sequence[str], bot_optional: bool = False, log: Callable[[str], None] = print) -> list:
+def load_methods(names: Sequence[str], bot_optional: bool = False, log: Callable[[str], None] = print,
+                 records: list | None = None) -> list:
     """The named methods, in `ALL_METHODS` order. With bot_optional, a bot that cannot be imported yet is
-    skipped with a note instead of raising."""
+    skipped with a note instead of raising. `records`: index only these (the registers a dev set was written
+    for) instead of the whole corpus; the index is cached under index/store/eval-<hash>/."""
     unknown = [n for n in names if n not in ALL_METHODS]
     if unknown:
         raise ValueError(f"unknown method(s) {', '.join(unknown)}; choose from {','.join(ALL_METHODS)}")
     out: list = []
+    idx = sources = None
+    if records is not None:
+        import hashlib
+
+        from corpus.build import write_records
+        from corpus.sources import load_sources
+        from index.store import STORE, open_index
+        digest = hashlib.sha256("".join(r.to_json() for r in records).encode("utf-8")).hexdigest()[:12]
+        folder = STORE / f"eval-{digest}"
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "records.jsonl").exists():
+            write_records(records, folder / "records.jsonl")
+        idx = open_index(folder / "index", folder / "records.jsonl", log=log)
+        slugs = {r.source for r in records}
+        sources = [s for s in load_sources() if s.slug in slugs]
     if any(n in INDEX_METHODS for n in names):
         from index.store import open_index
-        idx = open_index()
+        idx = idx or open_index()
         out += [IndexMethod(idx, n) for n in INDEX_METHODS if n in names]
     if "bot" in names:
         try:
@@ -86,7 +103,7 @@ def load_methods(names: Sequence[str], bot_optional: bool = False, log: Callable
                                   "--methods bm25,dense,hybrid") from exc
             log(f"note: bot skipped, it cannot be imported yet ({exc})")
         else:
-            out.append(BotMethod(Bot.load(), Session))
+            out.append(BotMethod(Bot(idx, sources=sources) if idx is not None and sources else Bot.load(), Session))
     return out
 
 

@@ -6,17 +6,14 @@ python -m eval.tune [--dry-run]"""
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from index.bm25 import SparseBM25
 from index.fusion import FusionConfig
-from index.hybrid import record_fields
 from index.store import open_index
 
 DATA = Path(__file__).resolve().parent / "data"

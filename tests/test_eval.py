@@ -259,7 +259,7 @@ def test_gate_cli_exits_1_listing_failures_and_prints_json_last(tmp_path, monkey
     import corpus.records
     import eval.__main__ as cli
     monkeypatch.setattr(corpus.records, "load_records", lambda path: RECORDS)
-    monkeypatch.setattr(cli, "load_methods", lambda names, bot_optional, log: fakes())
+    monkeypatch.setattr(cli, "load_methods", lambda names, bot_optional, log, records=None: fakes())
     th = tmp_path / "th.toml"
     th.write_text('[methods.hybrid]\ntop1 = 0.5\n"recall@5" = 0.5\n[rules]\naccuracy = 0.9\n'
                   '[not_worse.hybrid]\ntop1 = ["bm25"]\n', encoding="utf-8")
