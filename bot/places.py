@@ -12,6 +12,10 @@ from dataclasses import dataclass, replace
 _HOME = re.compile(r"(户口|户籍|老家|籍贯|祖籍|出生在|出生于|生于)[^，。,.；;！？!?]{0,6}$")
 
 
+# 「X人才」「X人社」「X人民」…: 人 starting a word after a place, not someone from that place.
+_PERSON_WORDS = set("才社员民力事口身")
+
+
 @dataclass(frozen=True)
 class PlaceName:
     name: str          # as written in the question
@@ -94,8 +98,11 @@ def elsewhere(text: str, covered) -> PlaceName | None:
     covers a place."""
     spans: dict[int, list[PlaceName]] = {}
     for p in Gazetteer().find(text):
-        if not _HOME.search(text[max(0, p.start - 8):p.start]):
-            spans.setdefault(p.start, []).append(p)
+        end = p.start + len(p.name)
+        native = text[end:end + 1] == "人" and text[end + 1:end + 2] not in _PERSON_WORDS   # 香港人, not 海口人才
+        if _HOME.search(text[max(0, p.start - 8):p.start]) or native:
+            continue   # 「户口在怀化」「老家长沙」「我是香港人」: where someone is from, not what they ask about
+        spans.setdefault(p.start, []).append(p)
     sure = {c[0].province for c in spans.values() if len({x.province for x in c}) == 1}
     resolved: list[tuple[PlaceName, bool]] = []     # (place, a register covers it)
     for cands in spans.values():

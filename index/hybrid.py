@@ -19,7 +19,7 @@ from index.fusion import FusionConfig, confidence, fuse
 from index.tokenize import DATA, Tokenizer, bigrams, normalize, query_text, sound_table
 from index.vectors import VectorStore
 
-VERSION = 6  # 6: params.json covered by params.sha256
+VERSION = 7  # 6: params.json covered by params.sha256; 7: a synonym expansion weighs what its phrase weighs
 MAX_QUERY_CHARS = 500  # a question is cut to this many characters before anything else (bot.text.MAX_CHARS too)
 METHODS = ("bm25", "dense", "hybrid")
 FILES = ("params.json", "vocab.json", "idf.npy", "bm25.npz", "records.jsonl", "views.npy", "vectors.npy",
@@ -120,7 +120,7 @@ class HybridIndex:
 
     def __init__(self, encoder: str = "use", weights: dict[str, float] | None = None, k1: float = 1.2,
                  b: float = 0.75, fusion: FusionConfig | None = None, exact_below: int = 50_000,
-                 cache_dir: str | None = None, synonym_weight: float = 0.5):
+                 cache_dir: str | None = None, synonym_weight: float = 1.0):
         self.encoder_spec = encoder
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.k1, self.b = k1, b

@@ -199,7 +199,7 @@ class Tokenizer:
         extra = [exp for phrase, exp in self.synonyms if phrase in q]
         return q + (" " + " ".join(extra) if extra else "")
 
-    def query_weights(self, question: str, fixed: str | None = None, synonym_weight: float = 0.5) -> dict[str, float]:
+    def query_weights(self, question: str, fixed: str | None = None, synonym_weight: float = 1.0) -> dict[str, float]:
         """Query terms with weights: each of the citizen's own words (typo-corrected, plus any original word the
         correction replaced) counts 1 per occurrence; the register words a colloquial phrase stands for share
         `synonym_weight` × (the phrase's own word count) among them, so an expansion never outweighs the

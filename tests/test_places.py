@@ -27,7 +27,7 @@ def test_places_no_register_covers(question, label):
 @pytest.mark.parametrize("question", [
     "我在定安，劳动用工备案要带什么？", "洋浦的社保怎么查", "社保卡丢了怎么补办", "怀化市社保卡在哪办",
     "我户口在怀化，今年40岁，没工作", "我是湖南户口，在海南打工，能参加城乡居民养老保险吗", "老家在长沙，现在三亚上班",
-    "海南的社保卡怎么办",
+    "海南的社保卡怎么办", "我是香港人，想在内地找份工作，要办什么许可",
 ])
 def test_our_places_home_towns_and_no_place(question):
     assert elsewhere(question, REGIONS.covers) is None
