@@ -169,3 +169,9 @@ def test_an_id_number_sent_as_a_region_is_never_echoed(api, caplog):
 def test_a_body_that_is_not_json_says_so(api):
     r = api.post("/api/v1/ask", content=b'{"question": ', headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["detail"] == "请求内容不是有效的 JSON，请检查后重试。"
+
+
+@pytest.mark.parametrize("question", ["工伤认定", "社会保险登记", "失业了怎么办", "养老金", "劳动仲裁"])
+def test_a_clarifying_answer_is_never_empty(api, question):
+    d = ask(api, question)
+    assert d["view"]["html"].strip() and "<li>" in d["view"]["html"] or d["view"]["kind"] != "clarify"

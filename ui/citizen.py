@@ -92,15 +92,18 @@ def view(ans, index, regions, session_region: str | None = None) -> dict:
     clarify = None
     if ans.clarify and not region:
         seen, entries = set(), []
-        for h in ans.hits:
+        for h in ans.hits[:6]:
             r = h.record
-            if r.section in ACTIONABLE and r.source not in seen and r.phones:
-                seen.add(r.source)
-                entries.append(f'<li><strong>{html.escape(regions.label(r.source))}</strong>：{html.escape(r.title)}，'
-                               f'{html.escape((r.offices or [r.bureau])[0])}，{tel_link(r.phones[0])}</li>')
-        if entries:
-            parts.append('<p>以下地区的登记表有这项业务，承办机构和电话：</p><ul class="by-region">' + "".join(entries)
-                         + "</ul>")
+            if r.source in seen or r.source not in regions.sources:
+                continue
+            seen.add(r.source)
+            phones = r.phones or bureau_phones(index, r.source)
+            title = r.title if len(r.title) <= 30 else r.title[:28] + "……"
+            entries.append(f'<li><strong>{html.escape(regions.label(r.source))}</strong>：{html.escape(title)}，'
+                           f'{html.escape((r.offices or [r.bureau])[0])}'
+                           + (f'，{tel_link(phones[0])}' if phones else "") + "</li>")
+        parts.append('<p>以下地区的登记表有相关内容，承办机构和电话：</p><ul class="by-region">' + "".join(entries)
+                     + "</ul>" if entries else md_html(ans.answer))
         clarify = {"text": "请问您在哪个地区办理？选择后给出当地登记表写的办理条件和材料。",
                    "regions": [{"slug": s, "label": regions.label(s)} for s in regions.sources]}
         kind = "clarify"

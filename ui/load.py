@@ -12,13 +12,11 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -64,12 +62,6 @@ async def citizens(url: str, n: int, turns: int, timeout_s: float) -> tuple[list
     return latencies, errors
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -83,22 +75,19 @@ def rss_mb(pid: int) -> float | None:
 def start_server(timeout_s: float) -> tuple[subprocess.Popen, str, Path]:
     """`python -m ui` on a free loopback port in its own process, its log in a temporary file; returns
     (process, url, log) once the app answers."""
+    from ui.replicas import free_port
     url = f"http://127.0.0.1:{free_port()}"
     log = tempfile.NamedTemporaryFile("w+", prefix="shebao-ui-", suffix=".log", delete=False)
     print(f"starting the app on {url} (log: {log.name}) …", file=sys.stderr, flush=True)
     proc = subprocess.Popen([sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]],
                             stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the app exited with code {proc.returncode}; see {log.name}")
-        try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=2):
-                return proc, url, Path(log.name)
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit(f"the app did not answer within {timeout_s:.0f} s; see {log.name}")
+    from ui.replicas import wait_healthy
+    try:
+        wait_healthy(url, proc, timeout_s, Path(log.name))
+    except SystemExit:
+        proc.terminate()
+        raise
+    return proc, url, Path(log.name)
 
 
 def main(argv: list[str] | None = None) -> int:
