@@ -119,6 +119,8 @@ class Bot:
         self.regions = Regions(sources or load_sources())
         self.min_confidence, self.related, self.k, self.clarify_ratio = min_confidence, related, k, clarify_ratio
         self.today = today           # a date, or a callable giving one; None = the system clock
+        self._phones_by_source: dict[str, list[str]] = {}
+        self._rule_words: dict[tuple[str, ...], set[str]] = {}
         # 「本省户口」 in the rules means the province of the register they cite (崖州 → 海南), not the citizen's
         cited = [r.sources[0].split("-")[0] for r in self.rules if r.sources]
         self.rule_province = self.regions.province(cited[0] if cited else None)
@@ -173,8 +175,10 @@ class Bot:
         """True when a turn shares a word with the rules' own names and statements (「那我的资格怎么样」 after a
         certification verdict, 「他还能正常领不」 after a pension one)."""
         tok = self.index.tokenizer
-        words = {t for r in rules for t in tok.tokens(f"{r.name} {r.statement}")}
-        return bool(words & set(tok.tokens(text)))
+        key = tuple(r.id for r in rules)
+        if key not in self._rule_words:
+            self._rule_words[key] = {t for r in rules for t in tok.tokens(f"{r.name} {r.statement}")}
+        return bool(self._rule_words[key] & set(tok.tokens(text)))
 
     def _matter(self, text: str) -> bool:
         """True when a turn names a matter of its own: a word the registers use that is no aspect word
@@ -320,7 +324,7 @@ class Bot:
                            and h.id != top.id][: self.related]
                 body = cards.card(top)
                 if not top.phones:   # a duty, boundary or supervision record: give the bureau's number to call
-                    phones = self._bureau_phones(top.source)
+                    phones = self.bureau_phones(top.source)
                     if phones:
                         body += f"\n\n**咨询电话**：{'、'.join(cards.tel(p) for p in phones)}（{top.bureau}）"
                 if related:
@@ -360,14 +364,14 @@ class Bot:
             return [previous] + [h for h in both if h.id != previous.id]
         return None
 
-    def _bureau_phones(self, source: str) -> list[str]:
-        """The number a bureau's register gives most often (its main consulting line), for records without one."""
-        cache = self.__dict__.setdefault("_phones_by_source", {})
-        if source not in cache:
+    def bureau_phones(self, source: str) -> list[str]:
+        """The number a bureau's register gives most often (its main consulting line), for records without one;
+        counted once per bureau."""
+        if source not in self._phones_by_source:
             from collections import Counter
             counts = Counter(p for r in self.index.records if r.source == source for p in r.phones)
-            cache[source] = [p for p, _ in counts.most_common(1)]
-        return cache[source]
+            self._phones_by_source[source] = [p for p, _ in counts.most_common(1)]
+        return self._phones_by_source[source]
 
     def _fix(self, text: str) -> str:
         """Pinyin-typo correction from the index (认正 → 认证), so facts and rule keywords see the right words."""

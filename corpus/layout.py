@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from corpus.errors import ParseWarning, RegisterFormatError
 from corpus.tables import Document, Paragraph, Row, Table
-from corpus.vocab import squeeze, vocabulary
+from corpus.vocab import META_LINE as _META, squeeze, vocabulary
 
-_META = re.compile(r"^\s*(区号|部门名称|单位)\s*[:：]\s*(.+?)\s*$")
 _NOTE = re.compile(r"^\s*(备注|注|说明|附注)\s*[:：]?")
 _SUBHEADER_MAX = 12
 
@@ -201,7 +200,7 @@ class _Layout:
                 self.paragraph(block)
             else:
                 self.table(block)
-        return [p for p in self.parts if p.rows or p.lines or p.kind == "supervision" and p.lines]
+        return [p for p in self.parts if p.rows or p.lines]
 
 
 def lay_out(doc: Document) -> tuple[RegisterDoc, list[ParseWarning]]:

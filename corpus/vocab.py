@@ -15,6 +15,8 @@ VOCABULARY = Path(__file__).resolve().parent / "data" / "columns.toml"
 # Numbering in front of a heading: 四、 （四） (四) 4、 4. 四． 第四部分 第四章 一是 …
 _NUMBERING = re.compile(r"^(第[一二三四五六七八九十\d]+(部分|章|节|编)|[（(][一二三四五六七八九十\d]+[)）]|"
                         r"[一二三四五六七八九十]+[、．.]|\d+[、．.]?)\s*")
+# A line that says something about the table below it: 「区号：0898」「部门名称：…」「单位：…」.
+META_LINE = re.compile(r"^\s*(区号|部门名称|单位)\s*[:：]\s*(.+?)\s*$")
 _SENTENCE = re.compile(r"[，,。；;：:！？!?]")
 MAX_HEADING = 32
 

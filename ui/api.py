@@ -142,7 +142,7 @@ def router(app_state) -> APIRouter:
                     "region": region, "out_of_scope": False, "clarify": None, "eligibility": [], "cited": [],
                     "turn": None}
         ans = bot.answer(body.question, session, region=region)
-        view = citizen.view(ans, bot.index, bot.regions, session.region)
+        view = citizen.view(ans, bot, session.region)
         record = ans.cited[0] if ans.cited else None
         app_state.store.log_question(text, ans.region, record, view["kind"])
         turn = app_state.turns.sign({"q": text[:300], "r": record, "g": ans.region, "t": int(time.time()),

@@ -5,8 +5,6 @@ conditions as the register writes them, then the source in words. No record ids 
 from __future__ import annotations
 
 import html
-from collections import Counter
-
 from bot.cards import HOTLINE
 from corpus.records import SECTION_NAMES, Record
 from ui.render import md_html, tel_link, text_html
@@ -22,12 +20,6 @@ def source_words(r: Record) -> str:
     return f"来源：{r.bureau}公开的《{SECTION_NAMES.get(r.section, '登记表')}》{where}"
 
 
-def bureau_phones(index, source: str) -> list[str]:
-    """The phone a bureau's register gives most often: the number to call about a record that has none."""
-    counts = Counter(p for r in index.records if r.source == source for p in r.phones)
-    return [p for p, _ in counts.most_common(1)]
-
-
 def _conditions(r: Record) -> str:
     if r.section in ACTIONABLE:
         return r.content
@@ -38,7 +30,7 @@ def _conditions(r: Record) -> str:
     return "\n".join(f"{p.heading}：{p.text}" for p in r.parts) or r.content
 
 
-def record_html(r: Record, index) -> str:
+def record_html(r: Record, bot) -> str:
     """One record as a card a citizen can act on. A duty (a long sentence) is headed by its bureau's duty."""
     heading = r.title if r.section != "duty" or len(r.title) <= 30 else f"{r.bureau}的职责"
     out = [f'<h3 class="title">{html.escape(heading)}</h3>']
@@ -48,7 +40,7 @@ def record_html(r: Record, index) -> str:
     phones = r.phones
     phone_label = "电话"
     if not phones:
-        phones, phone_label = bureau_phones(index, r.source), "咨询电话"
+        phones, phone_label = bot.bureau_phones(r.source), "咨询电话"
     rows = [("承办机构", html.escape("、".join(dict.fromkeys(offices))))]
     rows.append((phone_label, "、".join(tel_link(p) for p in phones) if phones
                  else f"登记表未写电话，请拨打 {tel_link(HOTLINE)}"))
@@ -81,9 +73,10 @@ def verdict_html(v: dict) -> str:
     return "".join(out)
 
 
-def view(ans, index, regions, session_region: str | None = None) -> dict:
-    """The page's view of one `bot.Answer`: {"kind", "html", "related": [{"title", "question"}], "clarify":
+def view(ans, bot, session_region: str | None = None) -> dict:
+    """The page's view of one `bot.Answer` (from `bot`, whose index and regions it reads): {"kind", "html", "related": [{"title", "question"}], "clarify":
     {"text", "regions": [{"slug", "label"}]} | None, "region"}. kind: answer | verdict | clarify | text."""
+    index, regions = bot.index, bot.regions
     verdicts = [v.to_dict() if hasattr(v, "to_dict") else dict(v) for v in ans.eligibility]
     shown = [v for v in verdicts if v.get("verdict") in VERDICT]
     top = index.get(ans.cited[0]) if ans.cited else None
@@ -97,7 +90,7 @@ def view(ans, index, regions, session_region: str | None = None) -> dict:
             if r.source in seen or r.source not in regions.sources:
                 continue
             seen.add(r.source)
-            phones = r.phones or bureau_phones(index, r.source)
+            phones = r.phones or bot.bureau_phones(r.source)
             title = r.title if len(r.title) <= 30 else r.title[:28] + "……"
             entries.append(f'<li><strong>{html.escape(regions.label(r.source))}</strong>：{html.escape(title)}，'
                            f'{html.escape((r.offices or [r.bureau])[0])}'
@@ -108,7 +101,7 @@ def view(ans, index, regions, session_region: str | None = None) -> dict:
                    "regions": [{"slug": s, "label": regions.label(s)} for s in regions.sources]}
         kind = "clarify"
     elif top is not None and not ans.out_of_scope:
-        parts.append(record_html(top, index))
+        parts.append(record_html(top, bot))
         kind = "verdict" if shown else "answer"
     elif shown:
         kind = "verdict"

@@ -15,16 +15,17 @@ def digits(text: str) -> str:
 
 def find(bot, query: str, source: str | None = None, section: str | None = None, k: int = 20) -> list[Hit]:
     """Hits for a clerk's query: an exact record id first; a query that is mostly a phone number (7+ digits)
-    matches records whose phones end with those digits; anything else goes to the index."""
+    matches records whose phones end with those digits (those hits carry extra["match"] = "id" or "phone");
+    anything else goes to the index."""
     q = (query or "").strip()
     records = [r for r in bot.index.records if (not source or r.source == source) and (not section or r.section == section)]
     if _ID.match(q.lower()):
-        return [Hit(r.id, 1.0, r) for r in records if r.id == q.lower()][:k]
+        return [Hit(r.id, 1.0, r, extra={"match": "id"}) for r in records if r.id == q.lower()][:k]
     number = digits(q)
     if len(number) >= 7 and len(number) >= len(re.sub(r"\s", "", q)) * 0.6:
         tail = number[-8:] if len(number) > 8 else number
         found = [r for r in records if any(digits(p).endswith(tail) for p in r.phones + list(r.complaint_phones))]
-        return [Hit(r.id, 1.0, r) for r in found][:k]
+        return [Hit(r.id, 1.0, r, extra={"match": "phone"}) for r in found][:k]
     return bot.lookup(q, source=source, section=section, k=k)
 
 

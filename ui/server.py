@@ -145,7 +145,7 @@ def load_bot(data: Path | None = None, today=None):
     if (published / "records.jsonl").exists() and (published / "sources.toml").exists():
         index = open_index(published / "index", published / "records.jsonl", rebuild=False, log=None)
         return Bot(index, sources=load_sources(published / "sources.toml"), today=today)
-    return Bot.load(today=today) if today else Bot.load()
+    return Bot.load(today=today)
 
 
 def _public_blocks(app_state) -> gr.Blocks:

@@ -28,7 +28,7 @@ def results_html(hits) -> str:
     if not hits:
         return "<p>没有找到相关记录。可以换个说法，或输入电话号码、记录编号查找。</p>"
     best = max(float(h.score) for h in hits)
-    exact = all(h.bm25 == 0.0 and h.dense == 0.0 and float(h.score) == 1.0 for h in hits)   # by phone or id
+    exact = all(h.extra.get("match") for h in hits)   # found by phone number or record id
     out = []
     for n, h in enumerate(hits, 1):
         r = h.record

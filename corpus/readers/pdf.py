@@ -48,7 +48,6 @@ def read_pdf(path: str | Path, display: str | None = None) -> Document:
                 first = line + 1
                 texts = item.extract()
                 rows = item.rows
-                cols_x = sorted({round((c[0] + c[2]) / 2, 1) for r in rows for c in r.cells if c})
                 rows_y = [next(((c[1] + c[3]) / 2 for c in r.cells if c), 0.0) for r in rows]
                 cells, places = [], {}
                 for i, r in enumerate(rows):

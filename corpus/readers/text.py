@@ -9,10 +9,9 @@ from pathlib import Path
 
 from corpus.errors import RegisterFormatError
 from corpus.tables import Document, Paragraph, Table, TableCell
-from corpus.vocab import squeeze, vocabulary
+from corpus.vocab import META_LINE as _META, squeeze, vocabulary
 
 _SERIAL = re.compile(r"^\d{1,3}$")
-_META = re.compile(r"^\s*(区号|部门名称|单位)\s*[:：]\s*(.+?)\s*$")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
