@@ -22,6 +22,16 @@ class Regions:
         found = [slug for name, slug in self._names if name in text]
         return found[0] if found else None
 
+    def provinces(self) -> set[str]:
+        """The provinces the registers are in (海南省, 湖南省)."""
+        return {s.province for s in self.sources.values() if s.province}
+
+    def without_places(self, text: str) -> str:
+        """The text with every covered place name taken out (「洋浦怎么查参保缴费明细」 → 「怎么查参保缴费明细」)."""
+        for name, _ in self._names:
+            text = text.replace(name, "")
+        return text
+
     def only_places(self, text: str) -> bool:
         """True when the text says no more than where the citizen is (「我在定安」「洋浦的」)."""
         rest = text

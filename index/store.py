@@ -7,18 +7,19 @@ from pathlib import Path
 
 from corpus.records import load_records
 from corpus.sources import RECORDS
+from index.encoders import DEFAULT_ENCODER
 from index.errors import CorruptIndex, IndexNotFound, StaleIndex
 from index.hybrid import HybridIndex
 
 STORE = Path(__file__).resolve().parent / "store"
 
 
-def default_folder(encoder: str = "use") -> Path:
-    name = "seed" if encoder == "use" else "seed-" + "".join(c if c.isalnum() else "_" for c in encoder)[-40:]
+def default_folder(encoder: str = DEFAULT_ENCODER) -> Path:
+    name = "seed" if encoder == DEFAULT_ENCODER else "seed-" + "".join(c if c.isalnum() else "_" for c in encoder)[-40:]
     return STORE / name
 
 
-def build(records_path: str | Path = RECORDS, folder: str | Path | None = None, encoder: str = "use",
+def build(records_path: str | Path = RECORDS, folder: str | Path | None = None, encoder: str = DEFAULT_ENCODER,
           log=None, **kw) -> HybridIndex:
     records = load_records(records_path)
     folder = Path(folder) if folder else default_folder(encoder)
@@ -86,7 +87,7 @@ def _refuse_a_cut_corpus(folder: Path, records_path, records, log) -> None:
                          f"cut short or edited; run `python -m corpus build`")
 
 
-def open_index(folder: str | Path | None = None, records_path: str | Path = RECORDS, encoder: str = "use",
+def open_index(folder: str | Path | None = None, records_path: str | Path = RECORDS, encoder: str = DEFAULT_ENCODER,
                rebuild: bool = True, log=lambda m: print(m, file=sys.stderr)) -> HybridIndex:
     """The index for the current corpus. A missing, stale or corrupt index is rebuilt (rebuild=True, the
     default) or refused with the reason (rebuild=False)."""
@@ -104,7 +105,7 @@ def open_index(folder: str | Path | None = None, records_path: str | Path = RECO
         for line in newer_registers(RECORDS):
             log(line)
     try:
-        idx = HybridIndex.load(folder, records=records)
+        idx = HybridIndex.load(folder, records=records, encoder=encoder)
         idx.cache_dir = str(STORE / "cache")
         return idx
     except (IndexNotFound, StaleIndex, CorruptIndex) as exc:

@@ -57,9 +57,11 @@ def test_store_round_trip_on_both_backends(store):
     if not store.is_sqlite:
         assert store.accounts() == {"clerk": "scrypt$x$z"}
     from ui.feedback import AlreadyRated
-    store.add("再问一次", None, "helpful", turn="t-1")
+    first = store.add("再问一次", None, "helpful", turn="t-1")
     with pytest.raises(AlreadyRated):                          # one rating per answer, whichever replica takes it
         store.add("再问一次", None, "unhelpful", turn="t-1")
+    assert store.add("再问一次", None, "helpful", turn="t-1") == first   # the same rating retried: stored once
+    assert sum(r["question"] == "再问一次" for r in store.rows()) == 1
     url = store.url if not store.is_sqlite else store.path
     (case,) = candidates(url)
     assert case["gold"] == ["yazhou-service-17", "dingan-duty-4"] and case["reviewed"]

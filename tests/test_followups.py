@@ -43,8 +43,9 @@ def test_aspects_of_the_matter_just_answered(bot):
 
 
 def test_a_follow_up_in_the_citizens_region(bot):
-    answers = dialogue(bot, ["我在定安", "工伤认定怎么弄", "需要多久"])
-    assert [a.cited[:1] for a in answers[1:]] == [["dingan-boundary-13"], ["dingan-boundary-13"]]
+    answers = dialogue(bot, ["我在定安", "工伤认定怎么弄", "需要多久"])   # 需要|多久: aspect words only
+    assert answers[0].region == "dingan" and "定安县人力资源和社会保障局" in answers[0].answer and not answers[0].cited
+    assert [a.cited[:1] for a in answers[1:]] == [["dingan-duty-4"], ["dingan-duty-4"]]
 
 
 def test_new_matters_and_out_of_scope_turns_are_not_glued_to_the_last_one(bot):

@@ -133,6 +133,9 @@ class FeedbackStore:
                     return pk[0] if pk else None
             except IntegrityError as exc:
                 if table == "feedback" and values.get("turn"):
+                    same = self._same_rating(engine, values)
+                    if same is not None:   # the same rating sent twice (nginx retried it after a replica died
+                        return same        # having stored it): stored once, answered as stored
                     raise AlreadyRated(values["turn"]) from exc
                 self._fallback(table, values, exc)
                 return None
@@ -172,10 +175,19 @@ class FeedbackStore:
             return f"{self.where}: cannot be used ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); {fix}"
 
     # -- writes -----------------------------------------------------------------------------------
+    def _same_rating(self, engine, values: dict) -> int | None:
+        """The id of the stored rating of this turn when it has the same verdict, else None."""
+        from sqlalchemy import select
+        t = self._md.tables["feedback"]
+        with engine.connect() as con:
+            row = con.execute(select(t.c.id, t.c.verdict).where(t.c.turn == values["turn"])).first()
+        return row.id if row is not None and row.verdict == values["verdict"] else None
+
     def add(self, question: str, record_id: str | None, verdict: str, region: str | None = None,
             turn: str | None = None) -> int | None:
         """Store one rating (masked); its row id, or None when it went to the fallback file. `turn`: the
-        answer's token; AlreadyRated when that answer was rated before."""
+        answer's token; AlreadyRated when that answer was rated before with another verdict (the same rating
+        again — a retried request — returns the stored row's id)."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict={verdict!r}; use one of {', '.join(VERDICTS)}")
         return self._write("feedback", dict(ts=_now(), question=mask(question), record_id=record_id,

@@ -1,0 +1,120 @@
+"""Features of a (question, candidate record) pair for the learned ranking, and of a question for the refusal.
+
+Evidence per field and per view, not one blended score: BM25 overall and relative to the best candidate, the
+cosine of the record's best view and of its title view, and how much of the question's own words (idf-weighted,
+before synonyms) the record's title and matter cover versus only its other text (materials, offices, legal basis).
+A question about 身份证 shares 身份证 with the 社保卡 record's materials only; a question about 社保卡 shares it with
+the title. The question's intent (index/data/intents.toml: 怎么办/去哪/电话/材料/谁管/能不能) meets the register part.
+Models over these features are fitted by `python -m eval tune` (index/fusion.py scores them)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.records import Record
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# One candidate's features (all computed per question over its candidates; shares are idf-weighted over the
+# question's own distinct words):
+#   sparse      BM25/(BM25+bm25_half)                 sparse_rel   BM25 / the best BM25 among the candidates
+#   dense       cosine of the record's best view      dense_rel    dense − the best dense among the candidates
+#   dense_title cosine of the record's title view     title_cov    share of the words found in the title
+#   matter_cov  share found in the title, content or work items (what the record is about)
+#   rest_only   share found only in the rest of the record (materials, offices, departments, basis)
+#   key_matter  1 when the question's rarest known word is in the record's matter
+#   phone       1 when the record gives a phone number
+#   duty, boundary, supervision, power   1 for a record of that register part (service is the baseline)
+#   act_service 1 for a service record when the question asks how/where/whom to do something (intents "act")
+#   rule_duty   1 for a duty/boundary/supervision record when it asks what the rule is (intents "rule")
+RANK_FEATURES = ("sparse", "sparse_rel", "dense", "dense_rel", "dense_title", "title_cov", "matter_cov",
+                 "rest_only", "key_matter", "phone", "duty", "boundary", "supervision", "power", "act_service",
+                 "rule_duty")
+PARTS = ("duty", "boundary", "supervision", "power")
+
+
+@lru_cache(maxsize=4)
+def intents(path: str = str(DATA / "intents.toml")) -> dict[str, tuple[str, ...]]:
+    """{intent: words}: a question containing one of an intent's words has that intent."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    return {name: tuple(sorted(set(words), key=len, reverse=True)) for name, words in data["intents"].items()}
+
+
+@lru_cache(maxsize=4)
+def aspects(path: str = str(DATA / "intents.toml")) -> frozenset[str]:
+    """Words that ask about an aspect of a matter (材料, 电话, 多久 …), not the matter itself."""
+    with open(path, "rb") as fh:
+        return frozenset(tomllib.load(fh).get("aspects", {}).get("words", []))
+
+
+def question_intents(text: str) -> set[str]:
+    return {name for name, words in intents().items() if any(w in text for w in words)}
+
+
+def matter_text(r: Record) -> str:
+    """What a record is about: its title, content and work items (not its materials, offices or basis)."""
+    return " ".join([r.title, r.content] + [i.text for i in r.items])
+
+
+class RecordTerms:
+    """Each record's title, matter and whole-record word sets, made as records become candidates (cached)."""
+
+    def __init__(self, tokenizer, bigrams):
+        self.tok, self.bigrams = tokenizer, bigrams
+        self._sets: dict[int, tuple[frozenset, frozenset, frozenset]] = {}
+
+    def of(self, i: int, r: Record) -> tuple[frozenset, frozenset, frozenset]:
+        if i not in self._sets:
+            title = set(self.tok.tokens(r.title)) | set(self.bigrams(r.title))
+            matter = title | set(self.tok.tokens(matter_text(r))) | set(self.bigrams(matter_text(r)))
+            whole = matter | set(self.tok.tokens(r.body())) | set(self.bigrams(r.body()))
+            self._sets[i] = (frozenset(title), frozenset(matter), frozenset(whole))
+        return self._sets[i]
+
+
+def matter_words(tokens: list[str]) -> list[str]:
+    """The words of a question that name its matter, distinct: without aspect words (`aspects()`: 材料, 电话 …)
+    and numbers (a phone, an ID, a year or an amount is a fact about the citizen, not a matter); all distinct
+    words when nothing else is left."""
+    words = list(dict.fromkeys(tokens))
+    return [t for t in words if t not in aspects() and not any(c.isdigit() for c in t)] or words
+
+
+def own_weights(tokens: list[str], vocab: dict, idf) -> dict[str, float]:
+    """The question's `matter_words` with their idf (a word no record uses weighs the largest idf)."""
+    top = float(idf.max()) if len(idf) else 1.0
+    return {t: float(idf[vocab[t]]) if t in vocab else top for t in matter_words(tokens)}
+
+
+def candidate_features(bm25: dict[int, float], dense: dict[int, float], records: list[Record], terms: RecordTerms,
+                       own: dict[str, float], asked: set[str], bm25_half: float,
+                       dense_title: dict[int, float] | None = None, vocab: dict | None = None) -> dict[int, dict]:
+    """RANK_FEATURES of every candidate in the union of both lists (a candidate missing from one side scores 0).
+    `own` is `own_weights` of the question, `asked` its `question_intents`."""
+    ids = set(bm25) | set(dense)
+    bmax = max(bm25.values(), default=0.0) or 1.0
+    dmax = max(dense.values(), default=0.0)
+    total = sum(own.values()) or 1.0
+    known = [t for t in own if vocab is None or t in vocab]
+    key = max(known, key=lambda t: (own[t], t)) if known else None
+    act, rule = "act" in asked, "rule" in asked
+    out = {}
+    for i in ids:
+        r = records[i]
+        b, d = bm25.get(i, 0.0), dense.get(i, 0.0)
+        title, matter, whole = terms.of(i, r)
+        f = {"sparse": b / (b + bm25_half) if b > 0 else 0.0, "sparse_rel": b / bmax, "dense": d,
+             "dense_rel": d - dmax, "dense_title": (dense_title or {}).get(i, d),
+             "title_cov": sum(w for t, w in own.items() if t in title) / total,
+             "matter_cov": sum(w for t, w in own.items() if t in matter) / total,
+             "rest_only": sum(w for t, w in own.items() if t in whole and t not in matter) / total,
+             "key_matter": 1.0 if key is not None and key in matter else 0.0,
+             "phone": 1.0 if r.phones else 0.0}
+        f.update({s: 1.0 if r.section == s else 0.0 for s in PARTS})
+        f["act_service"] = 1.0 if act and r.section == "service" else 0.0
+        f["rule_duty"] = 1.0 if rule and r.section in ("duty", "boundary", "supervision") else 0.0
+        out[i] = f
+    return out
