@@ -56,7 +56,7 @@ def question_rows(idx, items: list[dict]) -> list[dict]:
         X = np.array([[feats[i][n] for n in RANK_FEATURES] for i in ids], dtype=float).reshape(len(ids), -1)
         out.append({"ids": np.array(ids, dtype=int), "X": X, "q": idx.query_features(text, qv, fixed),
                     "sparse": sparse, "dense": dense, "feats": feats, "fixed": fixed,
-                    "words": idx.tokenizer.tokens(fixed)})
+                    "words": idx.text_words(text, fixed)})
     return out
 
 
@@ -191,8 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         ranked_oos = [np.log(np.clip(s, 1e-6, 1 - 1e-6) / (1 - np.clip(s, 1e-6, 1 - 1e-6))) for s in ranked_oos]
 
     # the question-text model: in-scope (1) vs out-of-scope (0), folds as above
-    from index.domain import matter
-    items = [matter(r["words"]) for r in rows + orows]
+    items = [(" ".join(r["words"]), r["words"]) for r in rows + orows]
     y = np.r_[np.ones(len(rows)), np.zeros(len(orows))].astype(int)
     tgroups = np.arange(len(y)) % FOLDS
     text_p, text_model, text_C = None, None, None

@@ -78,7 +78,7 @@ def data_hash(records: list[Record]) -> str:
     h = hashlib.sha256()
     for r in records:
         h.update(r.to_json().encode("utf-8"))
-    for name in ("userdict.txt", "stopwords.txt", "fusion.json", "intents.toml", "domain.npy"):  # the fitted models
+    for name in ("userdict.txt", "stopwords.txt", "verbs.tsv", "fusion.json", "intents.toml", "domain.npy"):
         if (DATA / name).exists():
             h.update((DATA / name).read_bytes())
     return h.hexdigest()
@@ -309,10 +309,16 @@ class HybridIndex:
         total = sum(float(idf[vocab[t]]) if t in vocab else top for t in own)
         qv = self.encode_query(question, fixed) if qv is None else qv
         model = domain.load()
-        return {"text": model.probability(" ".join(own), own) if model is not None else 0.5,
+        words = self.text_words(question, fixed)
+        return {"text": model.probability(" ".join(words), words) if model is not None else 0.5,
                 "coverage": len(known) / len(own) if own else 0.0,
                 "idf_coverage": sum(float(idf[vocab[t]]) for t in known) / total if total else 0.0,
                 "domain": float(qv @ self._centroid) if self._centroid is not None else 0.0}
+
+    def text_words(self, question: str, fixed: str | None = None) -> list[str]:
+        """What the question-text model reads: the matter words of the query terms, the citizen's own and the
+        register words their colloquial phrases stand for (摔伤 → 工伤), as the retrieval reads them."""
+        return matter_words(list(self.query_terms(question, fixed)))
 
     def get(self, record_id: str) -> Record | None:
         i = self._by_id.get(record_id)

@@ -66,6 +66,18 @@ def load_synonyms(path: Path = DATA / "synonyms.tsv") -> list[tuple[str, str]]:
     return out
 
 
+def load_verbs(path: Path = DATA / "verbs.tsv") -> dict[str, tuple[str, ...]]:
+    """Single-character verbs → the register words they stand for (查 → 查询)."""
+    out = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            char, _, words = line.partition("\t")
+            if len(char) != 1 or not words.split():
+                raise ValueError(f"{path}:{n}: expected one character, a tab and the words it stands for")
+            out[char] = tuple(words.split())
+    return out
+
+
 def load_stopwords(path: Path = DATA / "stopwords.txt") -> frozenset[str]:
     words = set()
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -81,7 +93,8 @@ class Tokenizer:
     inside it (「城乡居民基本养老保险」 → 城乡居民, 养老保险, 养老, 保险 …) so a short query term still matches."""
 
     def __init__(self, userdict: str | Path = DATA / "userdict.txt", extra_words: tuple[str, ...] = (),
-                 synonyms: list[tuple[str, str]] | None = None, stopwords: frozenset[str] | None = None):
+                 synonyms: list[tuple[str, str]] | None = None, stopwords: frozenset[str] | None = None,
+                 verbs: dict[str, tuple[str, ...]] | None = None):
         import jieba
 
         jieba.setLogLevel(60)
@@ -91,6 +104,7 @@ class Tokenizer:
             self._jieba.add_word(w, freq=1000)
         self.synonyms = load_synonyms() if synonyms is None else synonyms
         self.stopwords = load_stopwords() if stopwords is None else stopwords
+        self.verbs = load_verbs() if verbs is None else verbs
         self._cache: dict[str, list[str]] = {}
 
     def words(self, text: str) -> list[str]:
@@ -100,6 +114,9 @@ class Tokenizer:
                 out.append(chunk)
                 continue
             for w in self._jieba.cut(chunk, HMM=False):
+                if w in self.verbs:           # 「怎么查」: the lone verb stands for its register words (查询)
+                    out += self.verbs[w]
+                    continue
                 out.append(w)
                 if len(w) > 2:
                     out += [w[i:i + n] for n in range(2, len(w)) for i in range(len(w) - n + 1)

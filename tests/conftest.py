@@ -21,7 +21,7 @@ def by_id(parsed):
 
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory):
-    """The real index of the five seeds with the bundled USE encoder: the default one (built once if missing
+    """The real index of the five seeds with the bundled default encoder (e5): the default one (built once if missing
     or stale), or — when a bureau has added its own registers to the manifest — one of the seeds alone, so
     the exact expectations below hold in every adopting bureau's checkout."""
     from corpus.build import write_records

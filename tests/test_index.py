@@ -13,7 +13,7 @@ from index.bm25 import SparseBM25
 from index.errors import CorruptIndex, IndexNotFound, StaleIndex
 from index.fusion import FusionConfig, confidence, fuse, fused_score
 from index.hybrid import HybridIndex
-from index.tokenize import Tokenizer, load_synonyms, normalize
+from index.tokenize import Tokenizer, load_synonyms, load_verbs, normalize
 from index.vectors import VectorStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +61,16 @@ def test_traditional_full_width_and_stopwords(tok):
     assert tok.tokens("社會保障卡怎麼辦理") == tok.tokens("社会保障卡怎么办理")
     toks = tok.tokens("请问灵活就业怎么参保吗？")
     assert "怎么" not in toks and "请问" not in toks and "吗" not in toks and "参保" in toks
+
+
+@pytest.mark.parametrize("char,words", load_verbs().items())
+def test_every_single_character_verb_stands_for_its_words(tok, char, words):
+    assert set(words) <= set(tok.tokens(f"社保怎么{char}"))          # alone, the verb is kept as its words
+
+
+def test_a_verb_inside_a_word_is_that_word(tok):
+    for word in ("检查", "调查", "转账", "交通", "交警", "领导", "补贴", "退休", "停车", "继续", "改革", "挂号"):
+        assert tok.tokens(word) == [word], word
 
 
 @pytest.mark.parametrize("phrase,expansion", load_synonyms())

@@ -1,0 +1,71 @@
+"""Classes of real citizens' questions the bot got wrong (issue 11), on the real seed index with the bundled e5
+encoder and the fitted ranking and refusal (index/data/fusion.json, domain.npy): each case stands for a kind."""
+
+import pytest
+
+from bot.core import Session
+
+
+def dialogue(bot, turns, region=None):
+    s = Session(region=region)
+    return [bot.answer(t, s) for t in turns]
+
+
+# Another department's matter with our verbs (补办, 办理, 年审): refused, pointed to 12333, no rule verdict.
+@pytest.mark.parametrize("q", ["身份证丢了怎么补办", "营业执照丢了怎么补办", "个体户营业执照怎么办理", "驾照年审怎么办",
+                               "学生证丢了怎么补办"])
+def test_look_alikes_for_other_departments_are_refused(bot, q):
+    a = bot.answer(q, Session())
+    assert a.out_of_scope and a.eligibility == [] and "12333" in a.answer
+
+
+# A place no register covers, with or without a fact word (灵活就业 is an employment fact): the covered places.
+@pytest.mark.parametrize("q,label", [("广东省深圳市灵活就业怎么参保", "广东省深圳市"),
+                                     ("北京灵活就业社保缴费标准是怎么定的", "北京市"),
+                                     ("宝鸡这边领养老金的社保卡想换个银行，要怎么办", "陕西省宝鸡市")])
+def test_places_outside_every_register_are_said(bot, q, label):
+    a = bot.answer(q, Session())
+    assert a.out_of_scope and a.hits == [] and f"没有{label}的" in a.answer and "12333" in a.answer
+
+
+def test_a_place_in_a_province_whose_rules_we_have_is_context_for_a_rule(bot):
+    a = bot.answer("我户口在广东，现在在海口打零工，40岁，能参加海南的城乡居民养老保险吗？", Session())
+    assert [(v.rule, v.verdict) for v in a.eligibility] == [("resident_pension_enrol", "ineligible")]
+
+
+@pytest.mark.parametrize("q,region,gold", [
+    ("社会保险卡掉了怎么办", None, "yazhou-service-17"),          # the full name of 社保卡 (userdict + synonym)
+    ("洋浦的社保怎么查", None, "yangpu-service-11"),              # the lone verb 查 stands for 查询 (verbs.tsv)
+    ("城乡居民养老保险能转吗", None, "yazhou-service-14"),        # 转 → 转移 转入 接续
+    ("我想咨询政策", "hongjiang", "hongjiang-service-1"),         # a generic title, the bureau chosen
+    ("我手机13812345678，灵活就业怎么参保？", None, "yazhou-service-7"),   # a number is a fact, not a matter
+    ("工伤认定要什么材料", "dingan", "dingan-duty-4"),           # an aspect word does not make it look foreign
+])
+def test_real_phrasings_find_the_record(bot, q, region, gold):
+    a = bot.answer(q, Session(region=region))
+    assert not a.out_of_scope and a.cited[0] == gold
+
+
+def test_unpaid_wages_are_not_a_teachers_matter(bot):
+    a = bot.answer("老板老是不给发工资怎么办", Session(region="dingan"))
+    assert not a.out_of_scope and a.cited[0] in ("dingan-service-5", "dingan-boundary-15")
+    assert "0898" in a.answer                                   # a phone to call in every answer
+
+
+def test_the_topic_is_kept_across_turns(bot):
+    answers = dialogue(bot, ["定安县劳动用工备案要带什么材料？", "电话是多少？", "在哪里办？"])
+    assert [a.cited[:1] for a in answers] == [["dingan-service-7"]] * 3
+    answers = dialogue(bot, ["洋浦怎么查参保缴费明细？", "那崖州呢？", "要带什么？"])
+    assert answers[0].cited == ["yangpu-service-12"]
+    assert answers[1].region == "yazhou" and answers[1].cited[0].startswith("yazhou-service-")
+    assert answers[2].cited[:1] == answers[1].cited[:1]
+
+
+def test_a_first_turn_naming_only_a_place_chooses_it(bot):
+    a = bot.answer("我在洪江", Session())
+    assert a.region == "hongjiang" and not a.out_of_scope and a.cited == [] and "洪江区人力资源和社会保障局" in a.answer
+
+
+def test_a_duty_answer_gives_the_bureaus_line(bot):
+    a = bot.answer("工伤认定怎么弄", Session(region="dingan"))
+    assert a.cited[0] == "dingan-duty-4" and "咨询电话" in a.answer and "0898-" in a.answer
