@@ -282,11 +282,11 @@ class Bot:
         named = self.regions.detect(place_text)
         if not named:
             # in a rule's dialogue, or when a citizen with a chosen bureau tells their story (「以前在深圳交过5年」),
-            # a place named is context; so is a place in a province whose rules we have, for a question about a
-            # rule (「我儋州的，28岁，能参加不」: the rules are province-wide). Otherwise a question about 北京 is not
-            # one our registers answer.
+            # a place named is context; so is a place in a province whose rules we have, for a question that states
+            # facts and names a rule (「我儋州的，28岁，能参加城乡居民养老保险不」: the rules are province-wide).
+            # Otherwise a question about 北京 or 海口 is not one our registers answer.
             other = None if session.rules or (new_facts and session.region) else elsewhere(place_text, self.regions.covers)
-            if other is not None and (new_facts or any(r.matches(query) for r in self.rules)) \
+            if other is not None and new_facts and any(r.matches(f"{session.last}，{query}") for r in self.rules) \
                     and other.province.rstrip("省市") in {p.rstrip("省市") for p in self.regions.provinces()}:
                 other = None
             if other is not None:   # 「北京市朝阳区社保卡丢了」「北京灵活就业社保缴费标准」: not our registers' places

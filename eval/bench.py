@@ -3,14 +3,14 @@
 One run measures, in this order (peak RSS is a high-water mark, so the order matters):
 1. the seed corpus: a fresh in-memory build with the real encoder, save and load in a temporary folder, and
    warm latency p50/p95 of bm25, dense, hybrid and the full bot answer over QUESTIONS;
-2. encoder throughput: the real USE encoder on 200 real record texts;
+2. encoder throughput: the real default encoder (e5) on 200 real record texts;
 3. N synthetic records (eval.synth): build time split into corpus hash, tokenising, BM25 matrix and FAISS;
    the same latencies; HNSW recall@10 against exact search; peak RSS of the process up to that point;
 4. rank-bm25's BM25Okapi on the same tokenised records and queries (built after the RSS reading, so its
    memory is not charged to ours), and the speed-up of our scorer over it on identical token lists;
 5. cold start: wall time of a fresh `python -m bot ask "…"` process.
 
-Synthetic dense vectors are not encoded (hours at 100k): each mixes the real USE vectors of the two records it
+Synthetic dense vectors are not encoded (hours at 100k): each mixes the real encoder's vectors of the two records it
 was made from, plus noise (`Synthetic.vectors`). Queries are encoded with the real encoder, so dense and hybrid
 latencies at scale include query encoding, and recall is measured on in-distribution vectors (the real
 questions' vectors plus held-out synthetic ones); uniform random vectors would understate HNSW recall.

@@ -9,7 +9,7 @@ import numpy as np
 
 
 class VectorStore:
-    def __init__(self, exact_below: int = 50_000, hnsw_m: int = 32, ef_search: int = 128, ef_construction: int = 80):
+    def __init__(self, exact_below: int = 50_000, hnsw_m: int = 32, ef_search: int = 256, ef_construction: int = 80):
         self.exact_below, self.hnsw_m = exact_below, hnsw_m
         self.ef_search, self.ef_construction = ef_search, ef_construction
         self.vectors: np.ndarray | None = None
