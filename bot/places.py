@@ -12,6 +12,10 @@ from dataclasses import dataclass, replace
 _HOME = re.compile(r"(户口|户籍|老家|籍贯|祖籍|出生在|出生于|生于)[^，。,.；;！？!?]{0,6}$")
 
 
+# A county-level city's short name (万宁 for 万宁市) is a place unless jieba's dictionary counts it this often as a
+# word (大冶 558 is kept; 江山 1 224, 长安 5 355, 和平 7 998, 合作 13 478 are words first).
+COMMON = 600
+
 # 「X人才」「X人社」「X人民」…: 人 starting a word after a place, not someone from that place.
 _PERSON_WORDS = set("才社员民力事口身")
 
@@ -34,7 +38,8 @@ class PlaceName:
 
 class Gazetteer:
     """Names → divisions. Provinces and cities by full name and short name (深圳市, 深圳), counties and
-    districts by full name only (short county names are too often ordinary words). Loaded once, lazily."""
+    districts by full name (short county names are too often ordinary words), county-level cities also by their
+    short name when it is no common word (万宁, 琼海; `COMMON`). Loaded once, lazily."""
 
     _lock = threading.Lock()
     _names: list[tuple[str, str, str | None, str | None]] | None = None
@@ -45,6 +50,10 @@ class Gazetteer:
             if cls._names is None:
                 from bot.timeparse import _jio   # jionlp imported once, its banners kept off stdout
                 data = _jio().china_location_loader()
+                import jieba
+                jieba.setLogLevel(60)
+                jieba.initialize()
+                freq = jieba.dt.FREQ
                 out = []
                 for prov, pv in data.items():
                     for n in _forms(pv):
@@ -58,6 +67,11 @@ class Gazetteer:
                         for county, xv in cv.items():
                             if not county.startswith("_") and len(county) >= 3:
                                 out.append((county, prov, None if "直辖" in city else city, county))
+                                short = county[:-1]
+                                if county.endswith("市") and len(short) >= 2 and freq.get(short, 0) < COMMON:
+                                    # 万宁, 琼海, 五指山: a county-level city by its short name, unless that is
+                                    # a common word (和平, 江山, 合作)
+                                    out.append((short, prov, None if "直辖" in city else city, county))
                 cls._names = sorted(set(out), key=lambda x: -len(x[0]))
             return cls._names
 
