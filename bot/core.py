@@ -419,12 +419,15 @@ class Bot:
         return tok.correct(text) if tok is not None and hasattr(tok, "correct") else text
 
     def _clarify(self, hits) -> list:
-        """Near-equal best matches from several bureaus (the same matter handled in each region, whatever the
-        register part): the best record of each region, to ask where the citizen is."""
+        """Near-equal best matches from several bureaus (the same matter handled in each region): the best record
+        of each region, to ask where the citizen is. When the best is a service, only other bureaus' services
+        count: another bureau's duty record is no office a citizen could go to instead."""
         top = hits[0]
         seen, out = set(), []
         for h in hits:
             if h.score < top.score * self.clarify_ratio:
+                continue
+            if top.record.section == "service" and h.record.section != "service":
                 continue
             if h.record.source not in seen:
                 seen.add(h.record.source)

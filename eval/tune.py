@@ -21,7 +21,7 @@ from index.store import open_index
 EVAL = Path(__file__).resolve().parent
 # Folders fitted on. "real": paraphrased from citizens' public posts (reported apart from the team-written sets).
 FIT_ON = {"data": "team", "holdout": "team", "holdout2": "team", "holdout4": "real", "real": "real", "real2": "real"}
-QUESTION_FEATURES = ("text", "coverage", "idf_coverage", "domain", "score", "margin")
+QUESTION_FEATURES = ("text", "amount", "coverage", "idf_coverage", "domain", "score", "margin")
 CONF_FEATURES = QUESTION_FEATURES + tuple(f for f in RANK_FEATURES if f not in ("sparse_rel", "dense_rel"))
 REFUSE_SHARE = 0.03   # in-scope questions the refusal may refuse in cross-validation (the target is at most 5%)
 FOLDS = 5

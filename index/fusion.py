@@ -38,6 +38,7 @@ class FusionConfig:
     #   idf_coverage  the same, weighted by idf (unknown words weigh the largest idf)
     #   domain    cosine between the question and the centroid of all record vectors
     #   text      the question's in-domain probability from its words alone (index/domain.py)
+    #   amount    1 when the question asks for a figure (index/data/intents.toml: 多少钱, 比例, 怎么算 …)
     #   margin    the top hit's score minus the second's
     #   and any of the hit's RANK_FEATURES (index/features.py: title_cov, matter_cov, rest_only, sparse …)
     conf_weights: dict = field(default_factory=lambda: dict(fitted().get("conf_weights", CONF_WEIGHTS)))

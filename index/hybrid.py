@@ -311,6 +311,7 @@ class HybridIndex:
         model = domain.load()
         words = self.text_words(question, fixed)
         return {"text": model.probability(" ".join(words), words) if model is not None else 0.5,
+                "amount": 1.0 if "amount" in question_intents(fixed) else 0.0,
                 "coverage": len(known) / len(own) if own else 0.0,
                 "idf_coverage": sum(float(idf[vocab[t]]) for t in known) / total if total else 0.0,
                 "domain": float(qv @ self._centroid) if self._centroid is not None else 0.0}
