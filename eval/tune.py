@@ -45,6 +45,7 @@ def load_sets(folders=FIT_ON) -> tuple[list[dict], list[dict]]:
 def question_rows(idx, items: list[dict]) -> list[dict]:
     """Each question's candidates (positions), their RANK_FEATURES matrix and its question-level features, from
     the index's own retrieval (the same code path as search, restricted to the question's region if it has one)."""
+    from index.domain import reading
     out = []
     for q in items:
         text = q["question"]
@@ -56,7 +57,7 @@ def question_rows(idx, items: list[dict]) -> list[dict]:
         X = np.array([[feats[i][n] for n in RANK_FEATURES] for i in ids], dtype=float).reshape(len(ids), -1)
         out.append({"ids": np.array(ids, dtype=int), "X": X, "q": idx.query_features(text, qv, fixed),
                     "sparse": sparse, "dense": dense, "feats": feats, "fixed": fixed,
-                    "words": idx.text_words(text, fixed)})
+                    "words": idx.text_words(text, fixed), "reading": reading(fixed)})
     return out
 
 
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         ranked_oos = [np.log(np.clip(s, 1e-6, 1 - 1e-6) / (1 - np.clip(s, 1e-6, 1 - 1e-6))) for s in ranked_oos]
 
     # the question-text model: in-scope (1) vs out-of-scope (0), folds as above
-    items = [(" ".join(r["words"]), r["words"]) for r in rows + orows]
+    items = [(r["reading"], r["words"]) for r in rows + orows]
     y = np.r_[np.ones(len(rows)), np.zeros(len(orows))].astype(int)
     tgroups = np.arange(len(y)) % FOLDS
     text_p, text_model, text_C = None, None, None

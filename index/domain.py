@@ -1,6 +1,6 @@
 """How much a question, by its words alone, looks like the questions the registers answer: a logistic model over
-hashed character 1–3-grams and words, fitted by `python -m eval tune` (scikit-learn LogisticRegression) on
-in-scope versus out-of-scope questions written from real citizens' posts. 身份证补办, 营业执照, 驾照年审 share
+hashed character 1–3-grams of its text (`reading`) and its matter words, fitted by `python -m eval tune`
+(scikit-learn LogisticRegression) on in-scope versus out-of-scope questions written from real citizens' posts. 身份证补办, 营业执照, 驾照年审 share
 verbs with social-security questions but not their nouns; the model weighs both. Its probability is one of the
 refusal's features (index/fusion.py `text`).
 
@@ -35,13 +35,15 @@ def grams(text: str, words: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def matter(words: list[str]) -> tuple[str, list[str]]:
-    """What the model reads of a question: its matter words (index.features.matter_words: no aspect words such as
-    材料, 电话, 多久, no numbers), so that 「工伤认定要什么材料」 reads as 工伤认定 — many other departments' questions
-    ask for materials too. (text, words) for `hashed`."""
-    from index.features import matter_words
-    kept = matter_words(words)
-    return " ".join(kept), kept
+def reading(text: str) -> str:
+    """What the model reads of the question's text: the text without aspect words (材料, 电话, 多久 …:
+    index/data/intents.toml) and without numbers, so that 「工伤认定要什么材料」 reads as 工伤认定 (many other
+    departments' questions ask for materials too) and a phone or ID number weighs nothing. Single characters stay
+    (房, 车, 证, 税 say a lot about whose matter it is)."""
+    from index.features import aspects
+    for a in sorted(aspects(), key=len, reverse=True):
+        text = text.replace(a, " ")
+    return re.sub(r"\d+", " ", text)
 
 
 def hashed(text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:

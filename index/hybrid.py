@@ -310,7 +310,7 @@ class HybridIndex:
         qv = self.encode_query(question, fixed) if qv is None else qv
         model = domain.load()
         words = self.text_words(question, fixed)
-        return {"text": model.probability(" ".join(words), words) if model is not None else 0.5,
+        return {"text": model.probability(domain.reading(fixed), words) if model is not None else 0.5,
                 "amount": 1.0 if "amount" in question_intents(fixed) else 0.0,
                 "coverage": len(known) / len(own) if own else 0.0,
                 "idf_coverage": sum(float(idf[vocab[t]]) for t in known) / total if total else 0.0,
