@@ -25,13 +25,15 @@ DATA = Path(__file__).resolve().parent / "data"
 #   matter_cov  share found in the title, content or work items (what the record is about)
 #   rest_only   share found only in the rest of the record (materials, offices, departments, basis)
 #   key_matter  1 when the question's rarest known word is in the record's matter
+#   title_extra idf share of the record's title words the question does not use (原辞退民办教师遗留问题 for
+#               「被辞退了怎么办」: the record is about something more specific than the question)
 #   phone       1 when the record gives a phone number
 #   duty, boundary, supervision, power   1 for a record of that register part (service is the baseline)
 #   act_service 1 for a service record when the question asks how/where/whom to do something (intents "act")
 #   rule_duty   1 for a duty/boundary/supervision record when it asks what the rule is (intents "rule")
 RANK_FEATURES = ("sparse", "sparse_rel", "dense", "dense_rel", "dense_title", "title_cov", "matter_cov",
-                 "rest_only", "key_matter", "phone", "duty", "boundary", "supervision", "power", "act_service",
-                 "rule_duty")
+                 "rest_only", "key_matter", "title_extra", "phone", "duty", "boundary", "supervision", "power",
+                 "act_service", "rule_duty")
 PARTS = ("duty", "boundary", "supervision", "power")
 
 
@@ -65,9 +67,18 @@ class RecordTerms:
     def __init__(self, tokenizer, bigrams):
         self.tok, self.bigrams = tokenizer, bigrams
         self._sets: dict[int, tuple[frozenset, frozenset, frozenset]] = {}
+        self._title_words: dict[int, tuple[str, ...]] = {}
+
+    def extra(self, i: int, own: set[str], idf_of=None) -> float:
+        """The idf-weighted share of record i's title words (made by `of`) that are not among `own`."""
+        words = self._title_words.get(i, ())
+        w = [(idf_of(t) if idf_of else 1.0, t in own) for t in words]
+        total = sum(x for x, _ in w)
+        return sum(x for x, used in w if not used) / total if total else 0.0
 
     def of(self, i: int, r: Record) -> tuple[frozenset, frozenset, frozenset]:
         if i not in self._sets:
+            self._title_words[i] = tuple(dict.fromkeys(self.tok.tokens(r.title)))
             title = set(self.tok.tokens(r.title)) | set(self.bigrams(r.title))
             matter = title | set(self.tok.tokens(matter_text(r))) | set(self.bigrams(matter_text(r)))
             whole = matter | set(self.tok.tokens(r.body())) | set(self.bigrams(r.body()))
@@ -91,9 +102,11 @@ def own_weights(tokens: list[str], vocab: dict, idf) -> dict[str, float]:
 
 def candidate_features(bm25: dict[int, float], dense: dict[int, float], records: list[Record], terms: RecordTerms,
                        own: dict[str, float], asked: set[str], bm25_half: float,
-                       dense_title: dict[int, float] | None = None, vocab: dict | None = None) -> dict[int, dict]:
+                       dense_title: dict[int, float] | None = None, vocab: dict | None = None,
+                       idf_of=None) -> dict[int, dict]:
     """RANK_FEATURES of every candidate in the union of both lists (a candidate missing from one side scores 0).
-    `own` is `own_weights` of the question, `asked` its `question_intents`."""
+    `own` is `own_weights` of the question, `asked` its `question_intents`; `idf_of(word)` weighs title words
+    (1 each when not given)."""
     ids = set(bm25) | set(dense)
     bmax = max(bm25.values(), default=0.0) or 1.0
     dmax = max(dense.values(), default=0.0)
@@ -112,6 +125,7 @@ def candidate_features(bm25: dict[int, float], dense: dict[int, float], records:
              "matter_cov": sum(w for t, w in own.items() if t in matter) / total,
              "rest_only": sum(w for t, w in own.items() if t in whole and t not in matter) / total,
              "key_matter": 1.0 if key is not None and key in matter else 0.0,
+             "title_extra": terms.extra(i, set(own), idf_of),
              "phone": 1.0 if r.phones else 0.0}
         f.update({s: 1.0 if r.section == s else 0.0 for s in PARTS})
         f["act_service"] = 1.0 if act and r.section == "service" else 0.0

@@ -286,8 +286,10 @@ class HybridIndex:
         dense.update(self._dense_of(qv, [i for i in sparse if i not in dense]))
         ids = sorted(set(sparse) | set(dense))
         own = own_weights(self.tokenizer.tokens(fixed), self.bm25.vocab, self.bm25.idf)
+        vocab, idf = self.bm25.vocab, self.bm25.idf
         feats = candidate_features(sparse, dense, self.records, self.terms, own, question_intents(fixed),
-                                   self.fusion.bm25_half, self._dense_title(qv, ids), self.bm25.vocab)
+                                   self.fusion.bm25_half, self._dense_title(qv, ids), vocab,
+                                   lambda t: float(idf[vocab[t]]) if t in vocab else 0.0)
         return sparse, dense, feats
 
     def _dense_title(self, qv: np.ndarray, recs: list[int]) -> dict[int, float]:

@@ -54,6 +54,8 @@ def test_the_rarest_word_decides_key_matter(tok):
     f = candidate_features({0: 1.0, 1: 1.0}, {}, records, RecordTerms(tok, bigrams), own, set(), 10.0, vocab=vocab)
     assert f[0]["key_matter"] == 1.0 and f[1]["key_matter"] == 0.0   # 社保卡 (idf 2, known) is the key word
     assert f[0]["title_cov"] == pytest.approx(2.5 / 4.5)            # 社保卡 + 补办 of 社保卡 + 补办 + 火星
+    # title words not asked (1 each without idf): 社保 of 社保卡/社保/补办; all six of 养老保险参保登记's
+    assert f[0]["title_extra"] == pytest.approx(1 / 3) and f[1]["title_extra"] == 1.0
 
 
 def test_intents_are_data():

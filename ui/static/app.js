@@ -26,11 +26,19 @@
     return e;
   }
 
-  async function post(path, body) {
-    const r = await fetch("api/v1/" + path, { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body) });
-    let data = null;
-    try { data = await r.json(); } catch (e) { /* not JSON */ }
+  async function post(path, body, tries = 2) {
+    let r, data = null;
+    try {
+      r = await fetch("api/v1/" + path, { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body) });
+    } catch (e) {
+      // no answer at all (a replica stopped mid-request): asking and rating are safe to repeat, so once more
+      if (tries > 1) return post(path, body, tries - 1);
+      throw e;
+    }
+    try { data = await r.json(); } catch (e) {
+      if (r.ok && tries > 1) return post(path, body, tries - 1);   // the answer was cut off: once more
+    }
     if (!r.ok) {
       const d = data && data.detail;
       const msg = typeof d === "string" ? d : (Array.isArray(d) ? "输入有误：请检查填写的内容。" : OOPS);
