@@ -17,6 +17,7 @@ from bot.regions import Regions
 from bot.rules import Place, Rule, Verdict, evaluate, load_rules, shown
 from bot.text import clean, clean_full, for_search, mask, shorten
 from index.encoders import DEFAULT_ENCODER
+from index.features import question_intents
 from index.tokenize import normalize
 
 log = logging.getLogger("shebao.bot")
@@ -276,17 +277,20 @@ class Bot:
         query = self._fix(query)
         new_facts = self._read(query, session)
         place_text = query
-        for f in session.stated():     # 「户口在怀化」 says where the household is, not the citizen's bureau
+        for f in session.stated():     # 「户口在怀化」 says where the household is, not the citizen's bureau (places
+            # outside every register are looked for in the whole turn: bot.places skips 户口在/老家 contexts itself)
             if f["name"] == "hukou":
                 place_text = place_text.replace(f["said"], "")
         named = self.regions.detect(place_text)
         if not named:
             # in a rule's dialogue, or when a citizen with a chosen bureau tells their story (「以前在深圳交过5年」),
             # a place named is context; so is a place in a province whose rules we have, for a question that states
-            # facts and names a rule (「我儋州的，28岁，能参加城乡居民养老保险不」: the rules are province-wide).
+            # facts and names a rule (「我儋州的，28岁，能参加城乡居民养老保险不」: the rules are province-wide) without
+            # asking where or how to do it there (「文昌的退休人员资格认证在哪做」 is 文昌's office, not ours).
             # Otherwise a question about 北京 or 海口 is not one our registers answer.
-            other = None if session.rules or (new_facts and session.region) else elsewhere(place_text, self.regions.covers)
-            if other is not None and new_facts and any(r.matches(f"{session.last}，{query}") for r in self.rules) \
+            other = None if session.rules or (new_facts and session.region) else elsewhere(query, self.regions.covers)
+            if other is not None and new_facts and "act" not in question_intents(query) \
+                    and any(r.matches(f"{session.last}，{query}") for r in self.rules) \
                     and other.province.rstrip("省市") in {p.rstrip("省市") for p in self.regions.provinces()}:
                 other = None
             if other is not None:   # 「北京市朝阳区社保卡丢了」「北京灵活就业社保缴费标准」: not our registers' places

@@ -16,6 +16,9 @@ _HOME = re.compile(r"(户口|户籍|老家|籍贯|祖籍|出生在|出生于|生
 # word (大冶 558 is kept; 江山 1 224, 长安 5 355, 和平 7 998, 合作 13 478 are words first).
 COMMON = 600
 
+# Words right after a place that make it someone's household: 「我是广东户口」「湖南籍」「四川户籍的」.
+_HOUSEHOLD_AFTER = re.compile(r"(?:省|市|县|区)?(?:户口|户籍|籍)")
+
 # 「X人才」「X人社」「X人民」…: 人 starting a word after a place, not someone from that place.
 _PERSON_WORDS = set("才社员民力事口身")
 
@@ -114,8 +117,9 @@ def elsewhere(text: str, covered) -> PlaceName | None:
     for p in Gazetteer().find(text):
         end = p.start + len(p.name)
         native = text[end:end + 1] == "人" and text[end + 1:end + 2] not in _PERSON_WORDS   # 香港人, not 海口人才
+        native = native or _HOUSEHOLD_AFTER.match(text, end) is not None                  # 广东户口, 湖南籍
         if _HOME.search(text[max(0, p.start - 8):p.start]) or native:
-            continue   # 「户口在怀化」「老家长沙」「我是香港人」: where someone is from, not what they ask about
+            continue   # 「户口在怀化」「老家长沙」「我是香港人」「广东户口」: where someone is from, not what they ask about
         spans.setdefault(p.start, []).append(p)
     sure = {c[0].province for c in spans.values() if len({x.province for x in c}) == 1}
     resolved: list[tuple[PlaceName, bool]] = []     # (place, a register covers it)

@@ -22,14 +22,18 @@ def test_look_alikes_for_other_departments_are_refused(bot, q):
 # A place no register covers, with or without a fact word (灵活就业 is an employment fact): the covered places.
 @pytest.mark.parametrize("q,label", [("广东省深圳市灵活就业怎么参保", "广东省深圳市"),
                                      ("北京灵活就业社保缴费标准是怎么定的", "北京市"),
-                                     ("宝鸡这边领养老金的社保卡想换个银行，要怎么办", "陕西省宝鸡市")])
+                                     ("宝鸡这边领养老金的社保卡想换个银行，要怎么办", "陕西省宝鸡市"),
+                                     ("昆山这边灵活就业怎么参保", "江苏省苏州市昆山市"),      # a county-level city's short name
+                                     ("文昌的企业退休人员资格认证在哪做", "海南省文昌市")])   # our province, but where to go there
 def test_places_outside_every_register_are_said(bot, q, label):
     a = bot.answer(q, Session())
     assert a.out_of_scope and a.hits == [] and f"没有{label}的" in a.answer and "12333" in a.answer
 
 
-def test_a_place_in_a_province_whose_rules_we_have_is_context_for_a_rule(bot):
-    a = bot.answer("我户口在广东，现在在海口打零工，40岁，能参加海南的城乡居民养老保险吗？", Session())
+@pytest.mark.parametrize("q", ["我户口在广东，现在在海口打零工，40岁，能参加海南的城乡居民养老保险吗？",
+                               "我是广东户口，在海南打工，今年30岁，能在这边参加城乡居民养老保险吗？"])   # 广东户口: household
+def test_a_place_in_a_province_whose_rules_we_have_is_context_for_a_rule(bot, q):
+    a = bot.answer(q, Session())
     assert [(v.rule, v.verdict) for v in a.eligibility] == [("resident_pension_enrol", "ineligible")]
 
 
