@@ -139,9 +139,9 @@ class Bot:
         self.rule_province = self.regions.province(cited[0] if cited else None)
 
     @classmethod
-    def load(cls, folder=None, encoder: str | None = None, **kw) -> Bot:
+    def load(cls, folder=None, encoder: str = DEFAULT_ENCODER, **kw) -> Bot:
         from index.store import open_index
-        return cls(open_index(folder, encoder=encoder or DEFAULT_ENCODER), **kw)
+        return cls(open_index(folder, encoder=encoder), **kw)
 
     def today_for(self, session: Session) -> date:
         """The date a dialogue happens on: the session's, else the bot's, else the clock's."""
@@ -291,7 +291,7 @@ class Bot:
             other = None if session.rules or (new_facts and session.region) else elsewhere(query, self.regions.covers)
             if other is not None and new_facts and "act" not in question_intents(query) \
                     and any(r.matches(f"{session.last}，{query}") for r in self.rules) \
-                    and other.province.rstrip("省市") in {p.rstrip("省市") for p in self.regions.provinces()}:
+                    and self.regions.in_our_provinces(other):
                 other = None
             if other is not None:   # 「北京市朝阳区社保卡丢了」「北京灵活就业社保缴费标准」: not our registers' places
                 log.info("place not covered: %s", other.label)

@@ -22,9 +22,9 @@ class Regions:
         found = [slug for name, slug in self._names if name in text]
         return found[0] if found else None
 
-    def provinces(self) -> set[str]:
-        """The provinces the registers are in (海南省, 湖南省)."""
-        return {s.province for s in self.sources.values() if s.province}
+    def in_our_provinces(self, place) -> bool:
+        """True when `place` (a bot.places.PlaceName) is in a province some register is in (海南, 湖南)."""
+        return any(s.province and _same_province(place.province, s.province) for s in self.sources.values())
 
     def without_places(self, text: str) -> str:
         """The text with every covered place name taken out (「洋浦怎么查参保缴费明细」 → 「怎么查参保缴费明细」)."""
@@ -34,17 +34,14 @@ class Regions:
 
     def only_places(self, text: str) -> bool:
         """True when the text says no more than where the citizen is (「我在定安」「洋浦的」)."""
-        rest = text
-        for name, _ in self._names:
-            rest = rest.replace(name, "")
-        rest = re.sub(r"[我在是的人这边那边呢啊吧呀哦了县区市镇省，。！？,.!?\s]", "", rest)
+        rest = re.sub(r"[我在是的人这边那边呢啊吧呀哦了县区市镇省，。！？,.!?\s]", "", self.without_places(text))
         return len(rest) <= 1
 
     def covers(self, place) -> bool:
         """True when a register's bureau is in `place` (a bot.places.PlaceName) or `place` is in it: the same
         province, and the same city and county where the place names them."""
         for s in self.sources.values():
-            if not s.province or place.province.rstrip("省市") != s.province.rstrip("省市"):
+            if not s.province or not _same_province(place.province, s.province):
                 continue
             if place.county and place.county not in (s.county, *s.places):
                 continue
@@ -66,3 +63,8 @@ class Regions:
         if slug and slug in self.sources:
             return self.sources[slug].province.rstrip("省")
         return "海南"
+
+
+def _same_province(a: str, b: str) -> bool:
+    """海南省 and 海南, 北京市 and 北京 name the same province."""
+    return a.rstrip("省市") == b.rstrip("省市")

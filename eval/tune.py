@@ -52,12 +52,13 @@ def question_rows(idx, items: list[dict]) -> list[dict]:
         fixed = idx.tokenizer.correct(text)
         qv = idx.encode_query(text, fixed)
         mask = idx.mask(q.get("region"))
-        sparse, dense, feats = idx.candidates(text, qv, fixed, idx.fusion.candidates, mask)
+        terms, own = idx.query_terms(text, fixed), idx.own_words(fixed)
+        sparse, dense, feats = idx.candidates(text, qv, fixed, idx.fusion.candidates, mask, terms, own)
         ids = sorted(feats)
         X = np.array([[feats[i][n] for n in RANK_FEATURES] for i in ids], dtype=float).reshape(len(ids), -1)
-        out.append({"ids": np.array(ids, dtype=int), "X": X, "q": idx.query_features(text, qv, fixed),
+        out.append({"ids": np.array(ids, dtype=int), "X": X, "q": idx.query_features(text, qv, fixed, terms, own),
                     "sparse": sparse, "dense": dense, "feats": feats, "fixed": fixed,
-                    "words": idx.text_words(text, fixed), "reading": reading(fixed)})
+                    "words": idx.text_words(text, fixed, terms), "reading": reading(fixed)})
     return out
 
 

@@ -40,8 +40,8 @@ def reading(text: str) -> str:
     index/data/intents.toml) and without numbers, so that 「工伤认定要什么材料」 reads as 工伤认定 (many other
     departments' questions ask for materials too) and a phone or ID number weighs nothing. Single characters stay
     (房, 车, 证, 税 say a lot about whose matter it is)."""
-    from index.features import aspects
-    for a in sorted(aspects(), key=len, reverse=True):
+    from index.features import aspects_longest_first
+    for a in aspects_longest_first():
         text = text.replace(a, " ")
     return re.sub(r"\d+", " ", text)
 

@@ -52,6 +52,13 @@ def aspects(path: str = str(DATA / "intents.toml")) -> frozenset[str]:
         return frozenset(tomllib.load(fh).get("aspects", {}).get("words", []))
 
 
+@lru_cache(maxsize=1)
+def aspects_longest_first() -> tuple[str, ...]:
+    """`aspects()`, longest first, then in character order (the same order in every process: a frozenset's is
+    not), for taking them out of a text."""
+    return tuple(sorted(aspects(), key=lambda a: (-len(a), a)))
+
+
 def question_intents(text: str) -> set[str]:
     return {name for name, words in intents().items() if any(w in text for w in words)}
 
@@ -78,8 +85,9 @@ class RecordTerms:
 
     def of(self, i: int, r: Record) -> tuple[frozenset, frozenset, frozenset]:
         if i not in self._sets:
-            self._title_words[i] = tuple(dict.fromkeys(self.tok.tokens(r.title)))
-            title = set(self.tok.tokens(r.title)) | set(self.bigrams(r.title))
+            words = self.tok.tokens(r.title)
+            self._title_words[i] = tuple(dict.fromkeys(words))
+            title = set(words) | set(self.bigrams(r.title))
             matter = title | set(self.tok.tokens(matter_text(r))) | set(self.bigrams(matter_text(r)))
             whole = matter | set(self.tok.tokens(r.body())) | set(self.bigrams(r.body()))
             self._sets[i] = (frozenset(title), frozenset(matter), frozenset(whole))

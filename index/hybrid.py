@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from corpus.records import Record
+from index import domain
 from index.bm25 import SparseBM25
 from index.encoders import DEFAULT_ENCODER, EmbeddingCache, Encoder, make_encoder
 from index.errors import CorruptIndex, IndexNotFound, StaleIndex
-from index import domain
 from index.features import RecordTerms, candidate_features, matter_words, own_weights, question_intents
 from index.fusion import FusionConfig, confidence, fuse
 from index.tokenize import DATA, Tokenizer, bigrams, normalize, query_text, sound_table
@@ -270,22 +270,25 @@ class HybridIndex:
             top = self._dense_top(qv, k, mask)
             ranked = sorted(top.items(), key=lambda x: (-x[1], x[0]))[:k]
             return [Hit(self.records[i].id, s, self.records[i], dense=s) for i, s in ranked]
-        qf = self.query_features(question, qv, fixed)
-        sparse, dense, feats = self.candidates(question, qv, fixed, max(cfg.candidates, k), mask)
+        terms, own = self.query_terms(question, fixed), self.own_words(fixed)   # once for both uses below
+        qf = self.query_features(question, qv, fixed, terms, own)
+        sparse, dense, feats = self.candidates(question, qv, fixed, max(cfg.candidates, k), mask, terms, own)
         ranked = fuse(sparse, dense, cfg, {i: self.records[i].section for i in feats}, feats)
         qf["margin"] = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else (ranked[0][1] if ranked else 0.0)
         return [Hit(self.records[i].id, s, self.records[i], bm25=sparse.get(i, 0.0), dense=dense.get(i, 0.0),
                     confidence=confidence(qf | feats[i] | {"score": s}, cfg))
                 for i, s in ranked[:k]]
 
-    def candidates(self, question: str, qv: np.ndarray, fixed: str, n: int, mask=None):
+    def candidates(self, question: str, qv: np.ndarray, fixed: str, n: int, mask=None,
+                   terms: dict[str, float] | None = None, own: dict[str, float] | None = None):
         """Both retrievers' top n for a question, each candidate scored by both, with its RANK_FEATURES
-        (index/features.py): (bm25 {pos: score}, dense {pos: cosine}, features {pos: {name: value}})."""
-        sparse = self._bm25_top(self.query_terms(question, fixed), n, mask)
+        (index/features.py): (bm25 {pos: score}, dense {pos: cosine}, features {pos: {name: value}}).
+        `terms` (`query_terms`) and `own` (`own_words`) when the caller already has them."""
+        sparse = self._bm25_top(self.query_terms(question, fixed) if terms is None else terms, n, mask)
         dense = self._dense_top(qv, n, mask)
         dense.update(self._dense_of(qv, [i for i in sparse if i not in dense]))
         ids = sorted(set(sparse) | set(dense))
-        own = own_weights(self.tokenizer.tokens(fixed), self.bm25.vocab, self.bm25.idf)
+        own = self.own_words(fixed) if own is None else own
         vocab, idf = self.bm25.vocab, self.bm25.idf
         feats = candidate_features(sparse, dense, self.records, self.terms, own, question_intents(fixed),
                                    self.fusion.bm25_half, self._dense_title(qv, ids), vocab,
@@ -300,28 +303,31 @@ class HybridIndex:
             else np.asarray(recs)
         return dict(zip(recs, (self.vectors.vectors[rows] @ qv).tolist()))
 
-    def query_features(self, question: str, qv: np.ndarray | None = None,
-                       fixed: str | None = None) -> dict[str, float]:
-        """What the confidence knows about a question apart from its hits (see FusionConfig)."""
+    def own_words(self, fixed: str) -> dict[str, float]:
+        """The question's matter words with their idf (index.features.own_weights)."""
+        return own_weights(self.tokenizer.tokens(fixed), self.bm25.vocab, self.bm25.idf)
+
+    def query_features(self, question: str, qv: np.ndarray | None = None, fixed: str | None = None,
+                       terms: dict[str, float] | None = None, own: dict[str, float] | None = None) -> dict[str, float]:
+        """What the confidence knows about a question apart from its hits (see FusionConfig). `terms` and `own`
+        as in `candidates`."""
         fixed = self.tokenizer.correct(question) if fixed is None else fixed
-        own = matter_words(self.tokenizer.tokens(fixed))
-        vocab, idf = self.bm25.vocab, self.bm25.idf
-        known = [t for t in own if t in vocab]
-        top = float(idf.max()) if len(idf) else 1.0
-        total = sum(float(idf[vocab[t]]) if t in vocab else top for t in own)
+        own = self.own_words(fixed) if own is None else own
+        known = [t for t in own if t in self.bm25.vocab]
+        total = sum(own.values())
         qv = self.encode_query(question, fixed) if qv is None else qv
         model = domain.load()
-        words = self.text_words(question, fixed)
+        words = self.text_words(question, fixed, terms)
         return {"text": model.probability(domain.reading(fixed), words) if model is not None else 0.5,
                 "amount": 1.0 if "amount" in question_intents(fixed) else 0.0,
                 "coverage": len(known) / len(own) if own else 0.0,
-                "idf_coverage": sum(float(idf[vocab[t]]) for t in known) / total if total else 0.0,
+                "idf_coverage": sum(own[t] for t in known) / total if total else 0.0,
                 "domain": float(qv @ self._centroid) if self._centroid is not None else 0.0}
 
-    def text_words(self, question: str, fixed: str | None = None) -> list[str]:
+    def text_words(self, question: str, fixed: str | None = None, terms: dict[str, float] | None = None) -> list[str]:
         """What the question-text model reads: the matter words of the query terms, the citizen's own and the
         register words their colloquial phrases stand for (摔伤 → 工伤), as the retrieval reads them."""
-        return matter_words(list(self.query_terms(question, fixed)))
+        return matter_words(list(self.query_terms(question, fixed) if terms is None else terms))
 
     def get(self, record_id: str) -> Record | None:
         i = self._by_id.get(record_id)
