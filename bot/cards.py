@@ -98,6 +98,14 @@ def other_place(place: str, covered: str) -> str:
             f"**[{HOTLINE}](tel:{HOTLINE})**（在当地拨打即接通当地），或到当地人社部门咨询办理。")
 
 
+def not_in_region(label: str, bureau: str, elsewhere: str, phones: list[str]) -> str:
+    """The answer when the chosen bureau's register lists no service for the matter and another bureau's does:
+    say so, show where it is listed (`elsewhere`, a `short_line`), and whom to call here (`phones`) or 12333."""
+    call = f"{bureau}咨询电话 {'、'.join(tel(p) for p in phones)}，或" if phones else ""
+    return (f"{label}（{_md(bureau)}）公开的登记表里没有找到这项服务。其他地区的登记表里有：\n\n{elsewhere}\n\n"
+            f"您在{label}办理的话，请先电话确认：{call}拨打人社服务热线 **[{HOTLINE}](tel:{HOTLINE})**。")
+
+
 def not_found(extra: str = "") -> str:
     return (f"没有找到与您的问题对应的人社服务事项{extra}。这可能不属于人力资源和社会保障部门的业务；"
             f"如需帮助，请拨打人社服务热线 **[{HOTLINE}](tel:{HOTLINE})** 咨询。")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 _HOME = re.compile(r"(户口|户籍|老家|籍贯|祖籍|出生在|出生于|生于)[^，。,.；;！？!?]{0,6}$")
 
 
-# A county-level city's short name (万宁 for 万宁市) is a place unless jieba's dictionary counts it this often as a
+# A county-level city's or county's short name (万宁 for 万宁市, 澄迈 for 澄迈县) is a place unless jieba's dictionary counts it this often as a
 # word (大冶 558 is kept; 江山 1 224, 长安 5 355, 和平 7 998, 合作 13 478 are words first).
 COMMON = 600
 
@@ -41,11 +41,13 @@ class PlaceName:
 
 class Gazetteer:
     """Names → divisions. Provinces and cities by full name and short name (深圳市, 深圳), counties and
-    districts by full name (short county names are too often ordinary words), county-level cities also by their
-    short name when it is no common word (万宁, 琼海; `COMMON`). Loaded once, lazily."""
+    districts by full name; county-level cities, and the counties of the provinces whose registers we hold, also by
+    their short name when it is no common word (万宁, 琼海, 澄迈, 陵水; `COMMON`) and stands as a word in the text.
+    Loaded once, lazily."""
 
     _lock = threading.Lock()
     _names: list[tuple[str, str, str | None, str | None]] | None = None
+    _shorts: frozenset[str] = frozenset()   # short names, found only as whole words of the text
 
     @classmethod
     def names(cls) -> list[tuple[str, str, str | None, str | None]]:
@@ -58,6 +60,12 @@ class Gazetteer:
                 jieba.initialize()
                 freq = jieba.dt.FREQ
                 out = []
+                shorts_all: set[str] = set()
+                try:
+                    from corpus.sources import load_sources
+                    ours = {src.province for src in load_sources()}
+                except Exception:   # no manifest: county short names nowhere
+                    ours = set()
                 for prov, pv in data.items():
                     for n in _forms(pv):
                         out.append((n, prov, None, None))
@@ -70,12 +78,22 @@ class Gazetteer:
                         for county, xv in cv.items():
                             if not county.startswith("_") and len(county) >= 3:
                                 out.append((county, prov, None if "直辖" in city else city, county))
-                                short = county[:-1]
-                                if county.endswith("市") and len(short) >= 2 and freq.get(short, 0) < COMMON:
-                                    # 万宁, 琼海, 五指山: a county-level city by its short name, unless that is
-                                    # a common word (和平, 江山, 合作)
-                                    out.append((short, prov, None if "直辖" in city else city, county))
+                                if county.endswith("市"):
+                                    shorts = {county[:-1]} | set(_forms(xv)[1:])
+                                elif county.endswith("县") and prov in ours:   # our provinces' citizens name their
+                                    shorts = {county[:-1]} | set(_forms(xv)[1:])   # neighbours so (澄迈, 陵水)
+                                else:
+                                    shorts = set()
+                                for short in shorts:
+                                    # 万宁, 琼海, 五指山 (county-level cities), 澄迈, 屯昌, 陵水 (counties of the
+                                    # provinces we cover; 自治县 by jionlp's alias) by their short name, unless that
+                                    # is a common word (和平, 江山, 合作); elsewhere a county's short name is too often
+                                    # part of other words (交城 in 交城居保, 修水 in 修水库); districts' (朝阳) too
+                                    if len(short) >= 2 and short != county and freq.get(short, 0) < COMMON:
+                                        out.append((short, prov, None if "直辖" in city else city, county))
+                                        shorts_all.add(short)
                 cls._names = sorted(set(out), key=lambda x: -len(x[0]))
+                cls._shorts = frozenset(shorts_all - {n for n, *_ in out if n not in shorts_all})
             return cls._names
 
     def find(self, text: str) -> list[PlaceName]:
@@ -84,10 +102,17 @@ class Gazetteer:
         taken = [False] * len(text)
         spans: set[tuple[int, int]] = set()
         found = []
+        cuts: set[int] | None = None
         for name, prov, city, county in self.names():
             start = text.find(name)
             while start >= 0:
                 end = start + len(name)
+                if name in self._shorts:   # 交城 in 「交城乡居民养老」, 修水 in 「修水库」: not a word there
+                    if cuts is None:
+                        cuts = _word_cuts(text)
+                    if start not in cuts or end not in cuts:
+                        start = text.find(name, start + 1)
+                        continue
                 if (start, end) in spans or not any(taken[start:end]):
                     for i in range(start, end):
                         taken[i] = True
@@ -95,6 +120,16 @@ class Gazetteer:
                     found.append(PlaceName(name, prov, city, county, start))
                 start = text.find(name, end)
         return sorted(found, key=lambda p: p.start)
+
+
+def _word_cuts(text: str) -> set[int]:
+    """Offsets in `text` where jieba's words start or end."""
+    import jieba
+    cuts, pos = {0}, 0
+    for w in jieba.cut(text):
+        pos += len(w)
+        cuts.add(pos)
+    return cuts
 
 
 def _forms(entry: dict) -> list[str]:

@@ -1,7 +1,7 @@
 """The dev set (`eval/data/`): load the three JSONL files, validate them against the corpus, summarise.
 
 questions.jsonl    {"id", "question", "gold": [record ids], "style", "region": slug | null}
-oos.jsonl          {"id", "question", "category"}
+oos.jsonl          {"id", "question", "category", "region"?: slug | null (the bureau chosen: a matter it lacks)}
 eligibility.jsonl  {"id", "turns": [str, …], "rule", "verdict", "today"?: "YYYY-MM-DD", "region"?: slug | null}
 
 An eligibility-only folder (a hold-out batch of rule cases) may leave out questions.jsonl and oos.jsonl.
@@ -54,6 +54,7 @@ class OosQuestion:
     question: str
     category: str
     line: int = 0
+    region: str | None = None     # bureau slug selected in the app (the matter is one its register lacks)
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,12 @@ def load_dataset(records: list[Record], folder: str | Path = DATA, slugs: set[st
 
     oos = []
     for path, n, row in _rows(folder / "oos.jsonl", optional=rules_only):
-        _require(path, n, row, {"id": str, "question": str, "category": str})
+        _require(path, n, row, {"id": str, "question": str, "category": str}, optional={"region"})
         _unique(path, n, row, seen_ids, seen_q)
-        oos.append(OosQuestion(row["id"], row["question"], row["category"], n))
+        region = row.get("region")
+        if region is not None and region not in slugs:
+            raise DatasetError(path, f"region {region!r} is not a source slug; use one of {', '.join(sorted(slugs))}", n)
+        oos.append(OosQuestion(row["id"], row["question"], row["category"], n, region))
 
     cases = []
     # a retrieval-only folder (questions and out-of-scope kept back for measuring) needs no eligibility cases

@@ -143,7 +143,7 @@ def collect(method, dev: DevSet) -> Outcome:
     if any(f is not None for f in out.in_flags):  # the method flags out-of-scope questions: ask those too
         for q in dev.oos:
             t = time.perf_counter()
-            out.oos_flags.append(method.ask(q.question).out_of_scope)
+            out.oos_flags.append(method.ask(q.question, **({"region": q.region} if q.region else {})).out_of_scope)
             out.seconds.append(time.perf_counter() - t)
     if hasattr(method, "judge"):
         # the date and region a case assumes are passed only when it states them (fakes take turns and rule)

@@ -29,10 +29,14 @@ DATA = Path(__file__).resolve().parent / "data"
 #               「被辞退了怎么办」: the record is about something more specific than the question)
 #   phone       1 when the record gives a phone number
 #   duty, boundary, supervision, power   1 for a record of that register part (service is the baseline)
+#   group_unmet 1 when the record's short title names a group of people (index/data/groups.toml: 民办教师, 农民工,
+#               女职工 …) and the question does not name it, in its words or its synonym expansions
+#   expanded_cov  share (weight × idf) of the question's synonym expansions (the register words its colloquial
+#               phrases stand for: 被公司开了 → 辞退 劳动争议 仲裁) found in the record's matter; 0 without expansions
 #   act_service 1 for a service record when the question asks how/where/whom to do something (intents "act")
 #   rule_duty   1 for a duty/boundary/supervision record when it asks what the rule is (intents "rule")
 RANK_FEATURES = ("sparse", "sparse_rel", "dense", "dense_rel", "dense_title", "title_cov", "matter_cov",
-                 "rest_only", "key_matter", "title_extra", "phone", "duty", "boundary", "supervision", "power",
+                 "rest_only", "key_matter", "title_extra", "group_unmet", "expanded_cov", "phone", "duty", "boundary", "supervision", "power",
                  "act_service", "rule_duty")
 PARTS = ("duty", "boundary", "supervision", "power")
 
@@ -59,6 +63,40 @@ def aspects_longest_first() -> tuple[str, ...]:
     return tuple(sorted(aspects(), key=lambda a: (-len(a), a)))
 
 
+@lru_cache(maxsize=4)
+def groups(path: str = str(DATA / "groups.toml")) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """(max_title, {group: words}) from index/data/groups.toml: the groups of people a record may be restricted to."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    return int(data.get("max_title", 24)), {name: tuple(words) for name, words in data["groups"].items()}
+
+
+def title_groups(title: str) -> frozenset[str]:
+    """The groups a record's title restricts it to (none for a title longer than max_title: a duty statement)."""
+    longest, table = groups()
+    if len(title) > longest:
+        return frozenset()
+    return frozenset(name for name, words in table.items() if any(w in title for w in words))
+
+
+def question_groups(text: str, terms=()) -> set[str]:
+    """The groups a question names, in its text or among its query terms (synonym expansions included)."""
+    found = set()
+    for name, words in groups()[1].items():
+        if any(w in text for w in words) or any(any(w in t for w in words) for t in terms):
+            found.add(name)
+    return found
+
+
+@lru_cache(maxsize=1)
+def asking_longest_first() -> tuple[str, ...]:
+    """The words of the "act" and "rule" intents (怎么办, 补办, 去哪, 能不能 …), longest first, then in character
+    order: how a question asks, which every department's questions share (「身份证丢了怎么补办」 and
+    「社保卡丢了怎么补办」 differ in their matter, not in 补办)."""
+    words = {w for name in ("act", "rule") for w in intents().get(name, ())}
+    return tuple(sorted(words, key=lambda a: (-len(a), a)))
+
+
 def question_intents(text: str) -> set[str]:
     return {name for name, words in intents().items() if any(w in text for w in words)}
 
@@ -75,6 +113,13 @@ class RecordTerms:
         self.tok, self.bigrams = tokenizer, bigrams
         self._sets: dict[int, tuple[frozenset, frozenset, frozenset]] = {}
         self._title_words: dict[int, tuple[str, ...]] = {}
+        self._groups: dict[int, frozenset[str]] = {}
+
+    def groups(self, i: int, r: Record) -> frozenset[str]:
+        """`title_groups` of record i (cached)."""
+        if i not in self._groups:
+            self._groups[i] = title_groups(r.title)
+        return self._groups[i]
 
     def extra(self, i: int, own: set[str], idf_of=None) -> float:
         """The idf-weighted share of record i's title words (made by `of`) that are not among `own`."""
@@ -94,27 +139,39 @@ class RecordTerms:
         return self._sets[i]
 
 
-def matter_words(tokens: list[str]) -> list[str]:
-    """The words of a question that name its matter, distinct: without aspect words (`aspects()`: 材料, 电话 …)
-    and numbers (a phone, an ID, a year or an amount is a fact about the citizen, not a matter); all distinct
-    words when nothing else is left."""
+def matter_words(tokens: list[str], places=frozenset()) -> list[str]:
+    """The words of a question that name its matter, distinct: without aspect words (`aspects()`: 材料, 电话 …),
+    numbers (a phone, an ID, a year or an amount is a fact about the citizen, not a matter) and `places` (洋浦 says
+    where, which the region does; a record's title naming 洋浦 is no closer to the matter); all distinct words
+    when nothing else is left."""
     words = list(dict.fromkeys(tokens))
-    return [t for t in words if t not in aspects() and not any(c.isdigit() for c in t)] or words
+    return [t for t in words if t not in aspects() and t not in places and not any(c.isdigit() for c in t)] or words
 
 
-def own_weights(tokens: list[str], vocab: dict, idf) -> dict[str, float]:
-    """The question's `matter_words` with their idf (a word no record uses weighs the largest idf)."""
+def expansion_weights(terms: dict[str, float], own: dict[str, float], idf_of) -> dict[str, float]:
+    """The query terms a synonym expansion added (weight below 1, not among the question's own matter words, no
+    aspect word or number), each weighted by its weight × idf: what the citizen's colloquial phrases stand for."""
+    return {t: w * idf_of(t) for t, w in terms.items()
+            if w < 1.0 and t not in own and t not in aspects() and not any(c.isdigit() for c in t)}
+
+
+def own_weights(tokens: list[str], vocab: dict, idf, places=frozenset()) -> dict[str, float]:
+    """The question's `matter_words` (without `places`) with their idf (a word no record uses weighs the largest
+    idf)."""
     top = float(idf.max()) if len(idf) else 1.0
-    return {t: float(idf[vocab[t]]) if t in vocab else top for t in matter_words(tokens)}
+    return {t: float(idf[vocab[t]]) if t in vocab else top for t in matter_words(tokens, places)}
 
 
 def candidate_features(bm25: dict[int, float], dense: dict[int, float], records: list[Record], terms: RecordTerms,
                        own: dict[str, float], asked: set[str], bm25_half: float,
                        dense_title: dict[int, float] | None = None, vocab: dict | None = None,
-                       idf_of=None) -> dict[int, dict]:
+                       idf_of=None, expanded: dict[str, float] | None = None,
+                       named: set[str] | None = None, concepts: dict[str, frozenset] | None = None) -> dict[int, dict]:
     """RANK_FEATURES of every candidate in the union of both lists (a candidate missing from one side scores 0).
     `own` is `own_weights` of the question, `asked` its `question_intents`; `idf_of(word)` weighs title words
-    (1 each when not given)."""
+    (1 each when not given); `expanded` is {expansion word: weight × idf} (`expansion_weights`), `named` the
+    question's `question_groups`, `concepts` {own word: the register words it stands for} (Tokenizer.concepts): a
+    record using one of those covers the word (医保 is covered by 医疗保险)."""
     ids = set(bm25) | set(dense)
     bmax = max(bm25.values(), default=0.0) or 1.0
     dmax = max(dense.values(), default=0.0)
@@ -122,6 +179,12 @@ def candidate_features(bm25: dict[int, float], dense: dict[int, float], records:
     known = [t for t in own if vocab is None or t in vocab]
     key = max(known, key=lambda t: (own[t], t)) if known else None
     act, rule = "act" in asked, "rule" in asked
+    expanded, named, concepts = expanded or {}, named or set(), concepts or {}
+    etotal = sum(expanded.values())
+    used = set(own).union(*concepts.values()) if concepts else set(own)
+
+    def covered(t: str, words: frozenset) -> bool:
+        return t in words or any(e in words for e in concepts.get(t, ()))
     out = {}
     for i in ids:
         r = records[i]
@@ -129,11 +192,13 @@ def candidate_features(bm25: dict[int, float], dense: dict[int, float], records:
         title, matter, whole = terms.of(i, r)
         f = {"sparse": b / (b + bm25_half) if b > 0 else 0.0, "sparse_rel": b / bmax, "dense": d,
              "dense_rel": d - dmax, "dense_title": (dense_title or {}).get(i, d),
-             "title_cov": sum(w for t, w in own.items() if t in title) / total,
-             "matter_cov": sum(w for t, w in own.items() if t in matter) / total,
-             "rest_only": sum(w for t, w in own.items() if t in whole and t not in matter) / total,
-             "key_matter": 1.0 if key is not None and key in matter else 0.0,
-             "title_extra": terms.extra(i, set(own), idf_of),
+             "title_cov": sum(w for t, w in own.items() if covered(t, title)) / total,
+             "matter_cov": sum(w for t, w in own.items() if covered(t, matter)) / total,
+             "rest_only": sum(w for t, w in own.items() if covered(t, whole) and not covered(t, matter)) / total,
+             "key_matter": 1.0 if key is not None and covered(key, matter) else 0.0,
+             "title_extra": terms.extra(i, used, idf_of),
+             "group_unmet": 1.0 if (g := terms.groups(i, r)) and not (g & named) else 0.0,
+             "expanded_cov": sum(w for t, w in expanded.items() if t in matter) / etotal if etotal else 0.0,
              "phone": 1.0 if r.phones else 0.0}
         f.update({s: 1.0 if r.section == s else 0.0 for s in PARTS})
         f["act_service"] = 1.0 if act and r.section == "service" else 0.0

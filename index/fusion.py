@@ -47,6 +47,10 @@ class FusionConfig:
     # learned ranking: score = sigmoid(rank_bias + Σ rank_weights[f] · feature f); empty → hand-set fusion
     rank_weights: dict = field(default_factory=lambda: dict(fitted().get("rank_weights", {})))
     rank_bias: float = field(default_factory=lambda: fitted().get("rank_bias", 0.0))
+    # or, when `python -m eval tune` found them better, gradient-boosted trees over the same features:
+    # {"features": [names], "baseline": logit, "trees": [{"feature", "threshold", "left", "right", "leaf", "value"}]}
+    # (score = sigmoid(baseline + Σ the leaf value each tree reaches); a node sends x[feature] <= threshold left)
+    rank_trees: dict = field(default_factory=lambda: dict(fitted().get("rank_trees", {})))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,7 +61,13 @@ class FusionConfig:
         fallback confidence (after swapping the encoder, re-fit with `python -m eval tune`)."""
         if fitted().get("fitted_on", {}).get("encoder", "use") == encoder:
             return cls()
-        return cls(rank_weights={}, rank_bias=0.0, conf_weights=dict(CONF_WEIGHTS), conf_bias=CONF_BIAS)
+        return cls(rank_weights={}, rank_bias=0.0, rank_trees={}, conf_weights=dict(CONF_WEIGHTS),
+                   conf_bias=CONF_BIAS)
+
+    @property
+    def learned(self) -> bool:
+        """True when the ranking is a fitted model (trees or weights), not the hand-set fusion."""
+        return bool(self.rank_trees or self.rank_weights)
 
 
 def fused_score(bm25: float, cosine: float, cfg: FusionConfig) -> float:
@@ -66,8 +76,77 @@ def fused_score(bm25: float, cosine: float, cfg: FusionConfig) -> float:
     return cfg.w_sparse * s + cfg.w_dense * d
 
 
+_PACKED: dict[int, tuple] = {}   # id(model["trees"]) → (that list, its packed arrays): packed once per model
+
+
+def _packed(model: dict):
+    """All trees' nodes in flat arrays (feature, threshold, left, right, value; a leaf points to itself), each
+    tree's root offset, and the most steps any row needs (the deepest leaf)."""
+    import numpy as np
+    trees = model["trees"]
+    hit = _PACKED.get(id(trees))
+    if hit is not None and hit[0] is trees:
+        return hit[1]
+    feat, thr, left, right, value, roots, depth = [], [], [], [], [], [], 0
+    for t in trees:
+        base, n = len(value), len(t["value"])
+        roots.append(base)
+        leaf = np.asarray(t["leaf"], dtype=bool)
+        own = np.arange(base, base + n)
+        feat.append(np.where(leaf, 0, t["feature"]))
+        thr.append(np.where(leaf, np.inf, t["threshold"]))     # a leaf sends every row "left", to itself
+        left.append(np.where(leaf, own, np.asarray(t["left"]) + base))
+        right.append(np.where(leaf, own, np.asarray(t["right"]) + base))
+        value += list(t["value"])
+        d = np.zeros(n, dtype=int)                              # each node's depth, parents before children
+        for i in range(n):
+            if not leaf[i]:
+                d[t["left"][i]] = d[t["right"][i]] = d[i] + 1
+        depth = max(depth, int(d.max()))
+    packed = (np.concatenate(feat).astype(np.int64), np.concatenate(thr), np.concatenate(left).astype(np.int64),
+              np.concatenate(right).astype(np.int64), np.asarray(value), np.asarray(roots, dtype=np.int64), depth)
+    _PACKED[id(trees)] = (trees, packed)
+    return packed
+
+
+def tree_logits(X, model: dict):
+    """Raw scores (logits) of gradient-boosted trees (`FusionConfig.rank_trees`) for the rows of X, an
+    (n, len(model["features"])) array: the baseline plus, for each tree, the value of the leaf a row reaches
+    (all trees walked together, one level per step). Exported from scikit-learn's HistGradientBoostingClassifier by
+    `python -m eval tune` (same results)."""
+    import numpy as np
+    X = np.asarray(X, dtype=float).reshape(-1, len(model["features"]))
+    if not len(X) or not model["trees"]:
+        return np.full(len(X), float(model["baseline"]))
+    feat, thr, left, right, value, roots, depth = _packed(model)
+    flat = X.ravel()
+    offset = (np.arange(len(X)) * X.shape[1])[None, :]    # (1, n): where each row starts in `flat`
+    node = np.repeat(roots[:, None], len(X), axis=1)       # (T, n)
+    for _ in range(depth):
+        node = np.where(flat[offset + feat[node]] <= thr[node], left[node], right[node])
+    return float(model["baseline"]) + value[node].sum(axis=0)
+
+
+def learned_scores(features: dict[int, dict], cfg: FusionConfig) -> dict[int, float]:
+    """{candidate: probability it answers the question} by the learned ranking in cfg: its trees, its weights, or
+    both (their logits averaged)."""
+    if cfg.rank_trees:
+        import numpy as np
+        ids = list(features)
+        names = cfg.rank_trees["features"]
+        z = tree_logits([[features[i].get(n, 0.0) for n in names] for i in ids], cfg.rank_trees) if ids else []
+        if cfg.rank_weights:
+            z = [(v + linear_logit(features[i], cfg)) / 2 for i, v in zip(ids, z)]
+        return {i: float(1.0 / (1.0 + np.exp(-np.clip(v, -50.0, 50.0)))) for i, v in zip(ids, z)}
+    return {i: learned_score(f, cfg) for i, f in features.items()}
+
+
+def linear_logit(features: dict[str, float], cfg: FusionConfig) -> float:
+    return cfg.rank_bias + sum(w * features.get(n, 0.0) for n, w in cfg.rank_weights.items())
+
+
 def learned_score(features: dict[str, float], cfg: FusionConfig) -> float:
-    z = cfg.rank_bias + sum(w * features.get(n, 0.0) for n, w in cfg.rank_weights.items())
+    z = linear_logit(features, cfg)
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -77,9 +156,9 @@ def fuse(bm25: dict[int, float], dense: dict[int, float], cfg: FusionConfig,
     index/features.py RANK_FEATURES of each candidate), else by the hand-set fused score plus cfg.section_prior.
     A candidate missing from one side scores 0 there. Ties break by id (reproducible)."""
     ids = set(bm25) | set(dense)
-    if cfg.rank_weights and features is not None:
-        scored = [(i, learned_score(features[i], cfg)) for i in ids]
-        return sorted(scored, key=lambda x: (-x[1], x[0]))
+    if cfg.learned and features is not None:
+        scores = learned_scores({i: features[i] for i in ids}, cfg)
+        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
     prior = cfg.section_prior if sections else {}
     scored = [(i, fused_score(bm25.get(i, 0.0), dense.get(i, 0.0), cfg) + prior.get(sections[i], 0.0)
                if prior else fused_score(bm25.get(i, 0.0), dense.get(i, 0.0), cfg)) for i in ids]

@@ -16,7 +16,8 @@ from index import domain
 from index.bm25 import SparseBM25
 from index.encoders import DEFAULT_ENCODER, EmbeddingCache, Encoder, make_encoder
 from index.errors import CorruptIndex, IndexNotFound, StaleIndex
-from index.features import RecordTerms, candidate_features, matter_words, own_weights, question_intents
+from index.features import (RecordTerms, asking_longest_first, candidate_features, expansion_weights, matter_words,
+                            own_weights, question_groups, question_intents)
 from index.fusion import FusionConfig, confidence, fuse
 from index.tokenize import DATA, Tokenizer, bigrams, normalize, query_text, sound_table
 from index.vectors import VectorStore
@@ -123,7 +124,7 @@ class HybridIndex:
 
     def __init__(self, encoder: str = DEFAULT_ENCODER, weights: dict[str, float] | None = None, k1: float = 1.2,
                  b: float = 0.75, fusion: FusionConfig | None = None, exact_below: int = 50_000,
-                 cache_dir: str | None = None, synonym_weight: float = 1.0):
+                 cache_dir: str | None = None, synonym_weight: float = 1.0, query_cache: int = 4):
         self.encoder_spec = encoder
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.k1, self.b = k1, b
@@ -138,6 +139,11 @@ class HybridIndex:
         self.view_record = np.zeros(0, dtype=np.int32)   # vector row → record position
         self.corpus_hash = ""
         self._encoder: Encoder | None = None
+        # the last `query_cache` questions' vectors (encode_query): the bot searches a question in the chosen bureau,
+        # then in all, within one answer; a few entries serve that without letting a load test's repeated questions
+        # skip encoding (0: encode every time, as `eval bench` measures)
+        self.query_cache = query_cache
+        self._query_vectors: dict[str, np.ndarray] = {}
         self.sounds: dict[str, str] = {}
         self._sources = self._sections = self._centroid = None
 
@@ -156,6 +162,7 @@ class HybridIndex:
     def use_encoder(self, encoder: Encoder) -> HybridIndex:
         """Use an already-built encoder object (tests pass a fake; the name must match the spec)."""
         self._encoder = encoder
+        self._query_vectors = {}
         return self
 
     # -- building ----------------------------------------------------------------------------------
@@ -192,6 +199,7 @@ class HybridIndex:
         self._sections = np.array([r.section for r in self.records])
         self._by_id = {r.id: i for i, r in enumerate(self.records)}
         self.terms = RecordTerms(self.tokenizer, bigrams)  # each record's title/matter words, as it becomes a candidate
+        self.place_words = self._place_words()
         c = self.vectors.vectors.mean(axis=0) if self.vectors.vectors is not None and len(self.vectors.vectors) else None
         self._centroid = c / max(float(np.linalg.norm(c)), 1e-12) if c is not None else None
 
@@ -247,8 +255,20 @@ class HybridIndex:
     def encode_query(self, question: str, fixed: str | None = None) -> np.ndarray:
         """The question's vector, from its typo-corrected text (`fixed`, when the caller already has it)."""
         text = [self.tokenizer.correct(question) if fixed is None else fixed]
+        cached = self._query_vectors.get(text[0]) if self.query_cache > 0 else None
+        if cached is not None:   # the bot asks the same question twice (its bureau, then all): encode it once
+            return cached
         enc = self.encoder
-        return (enc.encode_queries(text) if hasattr(enc, "encode_queries") else enc.encode(text))[0]
+        qv = (enc.encode_queries(text) if hasattr(enc, "encode_queries") else enc.encode(text))[0]
+        if self.query_cache <= 0:
+            return qv
+        try:
+            if len(self._query_vectors) >= self.query_cache:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+        except (KeyError, RuntimeError, StopIteration):   # another thread trimmed it first
+            pass
+        self._query_vectors[text[0]] = qv
+        return qv
 
     def search(self, question: str, k: int = 10, method: str = "hybrid", source=None, section=None) -> list[Hit]:
         if method not in METHODS:
@@ -276,7 +296,7 @@ class HybridIndex:
         ranked = fuse(sparse, dense, cfg, {i: self.records[i].section for i in feats}, feats)
         qf["margin"] = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else (ranked[0][1] if ranked else 0.0)
         return [Hit(self.records[i].id, s, self.records[i], bm25=sparse.get(i, 0.0), dense=dense.get(i, 0.0),
-                    confidence=confidence(qf | feats[i] | {"score": s}, cfg))
+                    confidence=confidence(qf | feats[i] | {"score": s}, cfg), extra=feats[i])
                 for i, s in ranked[:k]]
 
     def candidates(self, question: str, qv: np.ndarray, fixed: str, n: int, mask=None,
@@ -289,11 +309,31 @@ class HybridIndex:
         dense.update(self._dense_of(qv, [i for i in sparse if i not in dense]))
         ids = sorted(set(sparse) | set(dense))
         own = self.own_words(fixed) if own is None else own
+        terms = self.query_terms(question, fixed) if terms is None else terms
         vocab, idf = self.bm25.vocab, self.bm25.idf
+        idf_of = lambda t: float(idf[vocab[t]]) if t in vocab else 0.0  # noqa: E731
         feats = candidate_features(sparse, dense, self.records, self.terms, own, question_intents(fixed),
-                                   self.fusion.bm25_half, self._dense_title(qv, ids), vocab,
-                                   lambda t: float(idf[vocab[t]]) if t in vocab else 0.0)
+                                   self.fusion.bm25_half, self._dense_title(qv, ids), vocab, idf_of,
+                                   expansion_weights(terms, own, idf_of), question_groups(fixed, terms),
+                                   self.tokenizer.concepts(fixed, own))
         return sparse, dense, feats
+
+    def _place_words(self) -> frozenset[str]:
+        """Words naming the records' places: each record's region's place tokens (海南省定安县 → 海南省, 海南, 定安县,
+        定安) and
+        the names citizens use for the registers' regions (corpus/sources.toml `places`: 崖城, 新英湾 …)."""
+        words: set[str] = set()
+        for region in {r.region for r in self.records if r.region}:   # 海南省, 定安县 and 海南, 定安 (not 开发区)
+            for t in self.tokenizer.cached_tokens(region):
+                if len(t) >= 3 and t[-1] in "省市县区" and "开发" not in t:
+                    words.update((t, t[:-1]))
+        try:
+            from corpus.sources import load_sources
+            for s in load_sources():
+                words.update(s.places)
+        except Exception:   # no manifest (a test corpus, a province index): the records' regions suffice
+            pass
+        return frozenset(w for w in words if len(w) >= 2)
 
     def _dense_title(self, qv: np.ndarray, recs: list[int]) -> dict[int, float]:
         """Cosine of each record's first view (its title, see record_views)."""
@@ -305,7 +345,7 @@ class HybridIndex:
 
     def own_words(self, fixed: str) -> dict[str, float]:
         """The question's matter words with their idf (index.features.own_weights)."""
-        return own_weights(self.tokenizer.tokens(fixed), self.bm25.vocab, self.bm25.idf)
+        return own_weights(self.tokenizer.tokens(fixed), self.bm25.vocab, self.bm25.idf, self.place_words)
 
     def query_features(self, question: str, qv: np.ndarray | None = None, fixed: str | None = None,
                        terms: dict[str, float] | None = None, own: dict[str, float] | None = None) -> dict[str, float]:
@@ -326,8 +366,11 @@ class HybridIndex:
 
     def text_words(self, question: str, fixed: str | None = None, terms: dict[str, float] | None = None) -> list[str]:
         """What the question-text model reads: the matter words of the query terms, the citizen's own and the
-        register words their colloquial phrases stand for (摔伤 → 工伤), as the retrieval reads them."""
-        return matter_words(list(self.query_terms(question, fixed) if terms is None else terms))
+        register words their colloquial phrases stand for (摔伤 → 工伤), as the retrieval reads them, without the
+        words of asking (补办, 怎么办: index.features.asking_longest_first)."""
+        asking = set(asking_longest_first())
+        return [w for w in matter_words(list(self.query_terms(question, fixed) if terms is None else terms))
+                if w not in asking]
 
     def get(self, record_id: str) -> Record | None:
         i = self._by_id.get(record_id)

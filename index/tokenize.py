@@ -239,6 +239,18 @@ class Tokenizer:
                 out[t] = out.get(t, 0.0) + share
         return out
 
+    def concepts(self, fixed: str, words) -> dict[str, frozenset[str]]:
+        """{word: register words it stands for}: for each of `words` (the question's own words) that is part of a
+        synonym phrase found in `fixed` (or contains one), that phrase's expansion words (刚出生 → 新生儿, 参保;
+        医保 → 医疗保险). A record with one of them covers the word as if it used the citizen's own."""
+        found = [(phrase, exp) for phrase, exp in self.synonyms if phrase in fixed]
+        out: dict[str, set[str]] = {}
+        for w in words:
+            for phrase, exp in found:
+                if w in phrase or phrase in w:
+                    out.setdefault(w, set()).update(t for t in exp.split() if t != w)   # whole words only
+        return {w: frozenset(e) for w, e in out.items() if e}
+
     def query(self, question: str, fixed: str | None = None) -> list[str]:
         """Query tokens: the typo-corrected question (`fixed`, when the caller already has it) with its
         synonyms, plus any original word the correction replaced (a wrong correction loses nothing)."""

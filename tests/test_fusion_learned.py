@@ -8,11 +8,11 @@ import pytest
 
 from corpus.records import Contact, Record, WorkItem
 from index import domain
-from index.features import RecordTerms, candidate_features, own_weights, question_intents
+from index.features import RecordTerms, candidate_features, own_weights, question_groups, question_intents
 from index.fusion import FusionConfig, confidence, fuse
 from index.tokenize import Tokenizer, bigrams
 
-HAND = FusionConfig(rank_weights={}, rank_bias=0.0)
+HAND = FusionConfig(rank_weights={}, rank_bias=0.0, rank_trees={})
 
 
 def rec(i, title, content="", section="service", phones=(), items=(), materials=""):
@@ -66,7 +66,7 @@ def test_intents_are_data():
 
 def test_a_learned_ranking_orders_by_its_weights():
     # weight only on sparse_rel: the clear BM25 winner leads whatever the cosine says
-    cfg = FusionConfig(rank_weights={"sparse_rel": 4.0}, rank_bias=-2.0)
+    cfg = FusionConfig(rank_weights={"sparse_rel": 4.0}, rank_bias=-2.0, rank_trees={})
     feats = {1: {"sparse_rel": 1.0}, 2: {"sparse_rel": 0.5}}
     ranked = fuse({1: 10.0, 2: 5.0}, {1: 0.1, 2: 0.9}, cfg, {1: "service", 2: "service"}, feats)
     assert [i for i, _ in ranked] == [1, 2]
@@ -103,3 +103,48 @@ def test_the_question_text_model_scores_with_its_weights():
     assert m.probability("驾照", []) == pytest.approx(1 / (1 + math.exp(1.0)))   # no gram known: the bias alone
     with pytest.raises(ValueError, match="eval tune"):
         domain.DomainModel(np.zeros(3, dtype=np.float32), 0.0)
+
+
+def test_a_group_the_question_does_not_name_and_the_words_a_phrase_stands_for(tok):
+    records = [rec(0, "解决原辞退民办教师遗留问题咨询服务"), rec(1, "劳动人事争议调解仲裁", section="duty"),
+               rec(2, "医疗保险参保登记")]
+    own = {"辞退": 2.0}
+    terms = RecordTerms(tok, bigrams)
+    plain = candidate_features({0: 1.0, 1: 1.0}, {}, records, terms, own, set(), 10.0,
+                               named=question_groups("被辞退了怎么办"))
+    assert plain[0]["group_unmet"] == 1.0 and plain[1]["group_unmet"] == 0.0     # 民办教师 not named
+    assert plain[1]["matter_cov"] == 0.0                                         # 仲裁 is not 辞退 …
+    named = candidate_features({0: 1.0}, {}, records, terms, own, set(), 10.0, named=question_groups("民办老师被辞退了"))
+    assert named[0]["group_unmet"] == 0.0                                        # 民办老师 names the group
+    concepts = {"辞退": frozenset({"劳动争议", "仲裁"})}
+    f = candidate_features({0: 1.0, 1: 1.0}, {}, records, terms, own, set(), 10.0, concepts=concepts,
+                           expanded={"仲裁": 0.5, "劳动争议": 0.5})
+    assert f[1]["matter_cov"] == 1.0 and f[1]["title_cov"] == 1.0               # … unless the table says it stands for it
+    assert f[1]["expanded_cov"] == pytest.approx(0.5)                            # 仲裁 of 仲裁 + 劳动争议 (equal weights)
+    assert Tokenizer(synonyms=[("医保", "医疗保险")]).concepts("给孩子办医保", ["孩子", "医保"]) == \
+        {"医保": frozenset({"医疗保险"})}
+
+
+def test_places_are_not_matter_words():
+    vocab, idf = {"洋浦": 0, "缴费": 1, "明细": 2}, np.array([1.5, 1.8, 3.8], dtype=np.float32)
+    assert own_weights(["洋浦", "缴费", "明细"], vocab, idf, frozenset({"洋浦"})) == \
+        {"缴费": pytest.approx(1.8), "明细": pytest.approx(3.8)}
+    assert own_weights(["洋浦"], vocab, idf, frozenset({"洋浦"})) == {"洋浦": 1.5}   # all there is: kept
+
+
+def test_exported_trees_score_exactly_as_scikit_learn():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from eval.tune import export_trees
+    from index.fusion import learned_scores, tree_logits
+    rng = np.random.default_rng(0)
+    X = rng.random((600, 3))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0.8).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=7, random_state=0).fit(X, y)
+    trees = export_trees(model, ("a", "b", "c"))
+    assert len(trees["trees"]) == 30
+    np.testing.assert_allclose(tree_logits(X, trees), model.decision_function(X), rtol=0, atol=1e-9)
+    both = FusionConfig(rank_weights={"a": 2.0}, rank_bias=-1.0, rank_trees=trees)
+    p = learned_scores({0: {"a": 0.3, "b": 0.1, "c": 0.9}}, both)[0]
+    z = (tree_logits([[0.3, 0.1, 0.9]], trees)[0] + (2.0 * 0.3 - 1.0)) / 2      # the two logits averaged
+    assert p == pytest.approx(1 / (1 + math.exp(-z)))
