@@ -39,9 +39,9 @@ def reading(text: str) -> str:
     """What the model reads of the question's text: the text without aspect words (材料, 电话, 多久 …:
     index/data/intents.toml) and without numbers, so that 「工伤认定要什么材料」 reads as 工伤认定 (many other
     departments' questions ask for materials too) and a phone or ID number weighs nothing. Single characters stay
-    (房, 车, 证, 税 say a lot about whose matter it is). How it asks goes too (the act and rule intents' words:
-    补办, 怎么办, 去哪, 能不能 …): every department's questions ask that way, so a batch of 「…丢了怎么补办」 look-alikes
-    must not teach the model that 补办 is foreign."""
+    (房, 车, 证, 税 say a lot about whose matter it is). How it asks goes too (intents.toml [asking]: 怎么办, 去哪,
+    能不能 …): every department's questions ask that way, so a batch of 「…丢了怎么补办」 look-alikes must not teach
+    the model that 怎么 is foreign."""
     from index.features import asking_longest_first, aspects_longest_first
     for a in aspects_longest_first() + asking_longest_first():
         text = text.replace(a, " ")

@@ -88,12 +88,13 @@ def question_groups(text: str, terms=()) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=1)
-def asking_longest_first() -> tuple[str, ...]:
-    """The words of the "act" and "rule" intents (怎么办, 补办, 去哪, 能不能 …), longest first, then in character
-    order: how a question asks, which every department's questions share (「身份证丢了怎么补办」 and
-    「社保卡丢了怎么补办」 differ in their matter, not in 补办)."""
-    words = {w for name in ("act", "rule") for w in intents().get(name, ())}
+@lru_cache(maxsize=4)
+def asking_longest_first(path: str = str(DATA / "intents.toml")) -> tuple[str, ...]:
+    """How a question asks (index/data/intents.toml [asking]: 怎么办, 去哪, 能不能 …), longest first, then in
+    character order: every department's questions ask that way (「身份证丢了怎么补办」 and 「社保卡丢了怎么补办」
+    differ in their matter, not in 怎么)."""
+    with open(path, "rb") as fh:
+        words = set(tomllib.load(fh).get("asking", {}).get("words", []))
     return tuple(sorted(words, key=lambda a: (-len(a), a)))
 
 

@@ -46,6 +46,9 @@ def test_a_place_in_a_province_whose_rules_we_have_is_context_for_a_rule(bot, q)
     ("我想咨询政策", "hongjiang", "hongjiang-service-1"),         # a generic title, the bureau chosen
     ("我手机13812345678，灵活就业怎么参保？", None, "yazhou-service-7"),   # a number is a fact, not a matter
     ("工伤认定要什么材料", "dingan", "dingan-duty-4"),           # an aspect word does not make it look foreign
+    ("五险不交可以举报吗", None, "dingan-service-5"),            # an employer not paying in: a violation to report
+    ("政策咨询找谁", "hongjiang", "hongjiang-service-1"),          # 找谁 is how it asks, not what about
+    ("社保卡丢了怎么补办", None, "yazhou-service-17"),            # 「…丢了怎么补办」 look-alikes do not make 补办 foreign
 ])
 def test_real_phrasings_find_the_record(bot, q, region, gold):
     a = bot.answer(q, Session(region=region))
