@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 _HOME = re.compile(r"(户口|户籍|老家|籍贯|祖籍|出生在|出生于|生于)[^，。,.；;！？!?]{0,6}$")
 
 
-# A county-level city's or county's short name (万宁 for 万宁市, 澄迈 for 澄迈县) is a place unless jieba's dictionary counts it this often as a
-# word (大冶 558 is kept; 江山 1 224, 长安 5 355, 和平 7 998, 合作 13 478 are words first).
+# A county-level city's or county's short name (万宁 for 万宁市, 澄迈 for 澄迈县) is a place unless jieba's dictionary
+# counts it this often as a word (大冶 558 is kept; 江山 1 224, 长安 5 355, 和平 7 998, 合作 13 478 are words first).
 COMMON = 600
 
 # Words right after a place that make it someone's household: 「我是广东户口」「湖南籍」「四川户籍的」.
@@ -78,13 +78,10 @@ class Gazetteer:
                         for county, xv in cv.items():
                             if not county.startswith("_") and len(county) >= 3:
                                 out.append((county, prov, None if "直辖" in city else city, county))
-                                if county.endswith("市"):
-                                    shorts = {county[:-1]} | set(_forms(xv)[1:])
-                                elif county.endswith("县") and prov in ours:   # our provinces' citizens name their
-                                    shorts = {county[:-1]} | set(_forms(xv)[1:])   # neighbours so (澄迈, 陵水)
-                                else:
-                                    shorts = set()
-                                for short in shorts:
+                                # county-level cities anywhere; counties where our provinces' citizens name their
+                                # neighbours so (澄迈, 陵水)
+                                named_short = county.endswith("市") or (county.endswith("县") and prov in ours)
+                                for short in ({county[:-1]} | set(_forms(xv)[1:])) if named_short else ():
                                     # 万宁, 琼海, 五指山 (county-level cities), 澄迈, 屯昌, 陵水 (counties of the
                                     # provinces we cover; 自治县 by jionlp's alias) by their short name, unless that
                                     # is a common word (和平, 江山, 合作); elsewhere a county's short name is too often
@@ -93,7 +90,7 @@ class Gazetteer:
                                         out.append((short, prov, None if "直辖" in city else city, county))
                                         shorts_all.add(short)
                 cls._names = sorted(set(out), key=lambda x: -len(x[0]))
-                cls._shorts = frozenset(shorts_all - {n for n, *_ in out if n not in shorts_all})
+                cls._shorts = frozenset(shorts_all)
             return cls._names
 
     def find(self, text: str) -> list[PlaceName]:

@@ -5,7 +5,7 @@ index/data/domain.npy. The learned ranking is kept only when it measures at leas
 on the real citizens' questions. A real hold-out is added to FIT_ON only after its single measured run is reported
 (eval/holdout7 is not fitted on).
 
-python -m eval tune [--dry-run]"""
+python -m eval tune [--dry-run] [--ranking best|linear|trees]"""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ def question_rows(idx, items: list[dict]) -> list[dict]:
                     "sparse": sparse, "dense": dense, "feats": feats, "fixed": fixed,
                     "words": idx.text_words(text, fixed, terms), "reading": reading(fixed)})
     return out
+
+
+def logit(p: np.ndarray, eps: float) -> np.ndarray:
+    """log(p / (1 − p)) with p clipped to [eps, 1 − eps]."""
+    p = np.clip(p, eps, 1 - eps)
+    return np.log(p / (1 - p))
 
 
 def hand_scores(row, cfg: FusionConfig, idx) -> np.ndarray:
@@ -121,8 +127,7 @@ TREE_PARAMS = ({"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "m
                {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 40})
 # more evidence never lowers a candidate's score: +1 rises with the feature, -1 falls, 0 either (trees without
 # these put 社会保险卡 on a terminal-query record whose title shares no word, above the 社保卡 record covering all)
-MONOTONE = {"title_cov": 1, "matter_cov": 1,
-            "key_matter": 1, "group_unmet": -1}
+MONOTONE = {"title_cov": 1, "matter_cov": 1, "key_matter": 1, "group_unmet": -1}
 
 
 def export_trees(model, names) -> dict:
@@ -263,13 +268,15 @@ def main(argv: list[str] | None = None) -> int:
     if not learned:
         rank_model = {"rank_weights": {}, "rank_bias": 0.0, "rank_trees": {}}
     cfg = FusionConfig(**rank_model)
-    ranked_oos = [np.log(np.clip(p, 1e-12, 1 - 1e-12) / (1 - np.clip(p, 1e-12, 1 - 1e-12)))
-                  for p in (np.array([sc[int(i)] for i in r["ids"]]) if len(r["ids"]) else np.zeros(0)
-                            for r in orows for sc in [learned_scores({int(i): r["feats"][i] for i in r["ids"]}, cfg)])] \
-        if learned else [hand_scores(r, base, idx) for r in orows]
-    if not learned:   # hand-set scores are 0–1 already: keep them as "probabilities" in conf_matrix
-        rank_scores = [np.log(np.clip(s, 1e-6, 1 - 1e-6) / (1 - np.clip(s, 1e-6, 1 - 1e-6))) for s in rank_scores]
-        ranked_oos = [np.log(np.clip(s, 1e-6, 1 - 1e-6) / (1 - np.clip(s, 1e-6, 1 - 1e-6))) for s in ranked_oos]
+    def learned_of(r) -> np.ndarray:   # the fitted ranking's probabilities for one question's candidates
+        sc = learned_scores({int(i): r["feats"][i] for i in r["ids"]}, cfg)
+        return np.array([sc[int(i)] for i in r["ids"]])
+
+    if learned:
+        ranked_oos = [logit(learned_of(r), 1e-12) for r in orows]
+    else:   # hand-set scores are 0–1 already: keep them as "probabilities" in conf_matrix
+        rank_scores = [logit(s, 1e-6) for s in rank_scores]
+        ranked_oos = [logit(hand_scores(r, base, idx), 1e-6) for r in orows]
 
     # the question-text model: in-scope (1) vs out-of-scope (0), folds as above
     items = [(r["reading"], r["words"]) for r in rows + orows]
@@ -316,10 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         "conf_weights": {n: round(float(w), 5) for n, w in zip(CONF_FEATURES, final.coef_[0])},
         "conf_bias": round(bias, 5), "domain_bias": round(float(text_model.intercept_[0]), 6),
         "fitted_on": {"encoder": idx.encoder_spec, "data": {k: v for k, v in FIT_ON.items()}, "in_scope": len(qs), "out_of_scope": len(oos),
-                      "estimator": "scikit-learn (ranking: pairwise LogisticRegression + Platt or HistGradientBoostingClassifier; text: hashed "
-                                   "character 1-3-grams and words; refusal: class-balanced)",
+                      "estimator": "scikit-learn (ranking: pairwise LogisticRegression + Platt or "
+                                   "HistGradientBoostingClassifier; text: hashed character 1-3-grams and words; "
+                                   "refusal: class-balanced)",
                       "ranking": chosen if learned else "hand-set (the learned ranking measured no better: "
-                                 "cross-validated top1 over all questions, real ones counted twice)", "text_C": text_C[0], "text_cv_accuracy": round(text_C[1], 4),
+                                 "cross-validated top1 over all questions, real ones counted twice)",
+                      "text_C": text_C[0], "text_cv_accuracy": round(text_C[1], 4),
                       "folds": FOLDS, "cv": figures}}
     if not args.dry_run:
         FITTED.write_text(dumps_fitted(out), encoding="utf-8")

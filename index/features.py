@@ -36,24 +36,28 @@ DATA = Path(__file__).resolve().parent / "data"
 #   act_service 1 for a service record when the question asks how/where/whom to do something (intents "act")
 #   rule_duty   1 for a duty/boundary/supervision record when it asks what the rule is (intents "rule")
 RANK_FEATURES = ("sparse", "sparse_rel", "dense", "dense_rel", "dense_title", "title_cov", "matter_cov",
-                 "rest_only", "key_matter", "title_extra", "group_unmet", "expanded_cov", "phone", "duty", "boundary", "supervision", "power",
-                 "act_service", "rule_duty")
+                 "rest_only", "key_matter", "title_extra", "group_unmet", "expanded_cov", "phone", "duty", "boundary",
+                 "supervision", "power", "act_service", "rule_duty")
 PARTS = ("duty", "boundary", "supervision", "power")
+
+
+@lru_cache(maxsize=4)
+def _intents_file(path: str = str(DATA / "intents.toml")) -> dict:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
 
 
 @lru_cache(maxsize=4)
 def intents(path: str = str(DATA / "intents.toml")) -> dict[str, tuple[str, ...]]:
     """{intent: words}: a question containing one of an intent's words has that intent."""
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    return {name: tuple(sorted(set(words), key=len, reverse=True)) for name, words in data["intents"].items()}
+    return {name: tuple(sorted(set(words), key=len, reverse=True))
+            for name, words in _intents_file(path)["intents"].items()}
 
 
 @lru_cache(maxsize=4)
 def aspects(path: str = str(DATA / "intents.toml")) -> frozenset[str]:
     """Words that ask about an aspect of a matter (材料, 电话, 多久 …), not the matter itself."""
-    with open(path, "rb") as fh:
-        return frozenset(tomllib.load(fh).get("aspects", {}).get("words", []))
+    return frozenset(_intents_file(path).get("aspects", {}).get("words", []))
 
 
 @lru_cache(maxsize=1)
@@ -93,8 +97,7 @@ def asking_longest_first(path: str = str(DATA / "intents.toml")) -> tuple[str, .
     """How a question asks (index/data/intents.toml [asking]: 怎么办, 去哪, 能不能 …), longest first, then in
     character order: every department's questions ask that way (「身份证丢了怎么补办」 and 「社保卡丢了怎么补办」
     differ in their matter, not in 怎么)."""
-    with open(path, "rb") as fh:
-        words = set(tomllib.load(fh).get("asking", {}).get("words", []))
+    words = set(_intents_file(path).get("asking", {}).get("words", []))
     return tuple(sorted(words, key=lambda a: (-len(a), a)))
 
 
@@ -146,14 +149,18 @@ def matter_words(tokens: list[str], places=frozenset()) -> list[str]:
     where, which the region does; a record's title naming 洋浦 is no closer to the matter); all distinct words
     when nothing else is left."""
     words = list(dict.fromkeys(tokens))
-    return [t for t in words if t not in aspects() and t not in places and not any(c.isdigit() for c in t)] or words
+    return [t for t in words if _names_matter(t) and t not in places] or words
+
+
+def _names_matter(word: str) -> bool:
+    """False for an aspect word (材料, 电话 …) and for a word with a digit (a phone, an ID, a year, an amount)."""
+    return word not in aspects() and not any(c.isdigit() for c in word)
 
 
 def expansion_weights(terms: dict[str, float], own: dict[str, float], idf_of) -> dict[str, float]:
     """The query terms a synonym expansion added (weight below 1, not among the question's own matter words, no
     aspect word or number), each weighted by its weight × idf: what the citizen's colloquial phrases stand for."""
-    return {t: w * idf_of(t) for t, w in terms.items()
-            if w < 1.0 and t not in own and t not in aspects() and not any(c.isdigit() for c in t)}
+    return {t: w * idf_of(t) for t, w in terms.items() if w < 1.0 and t not in own and _names_matter(t)}
 
 
 def own_weights(tokens: list[str], vocab: dict, idf, places=frozenset()) -> dict[str, float]:

@@ -19,7 +19,7 @@ from index.errors import CorruptIndex, IndexNotFound, StaleIndex
 from index.features import (RecordTerms, asking_longest_first, candidate_features, expansion_weights, matter_words,
                             own_weights, question_groups, question_intents)
 from index.fusion import FusionConfig, confidence, fuse
-from index.tokenize import DATA, Tokenizer, bigrams, normalize, query_text, sound_table
+from index.tokenize import DATA, Tokenizer, bigrams, query_text, sound_table
 from index.vectors import VectorStore
 
 VERSION = 8  # 6: params.json covered by params.sha256; 7: a synonym expansion weighs what its phrase weighs;
@@ -320,8 +320,7 @@ class HybridIndex:
 
     def _place_words(self) -> frozenset[str]:
         """Words naming the records' places: each record's region's place tokens (海南省定安县 → 海南省, 海南, 定安县,
-        定安) and
-        the names citizens use for the registers' regions (corpus/sources.toml `places`: 崖城, 新英湾 …)."""
+        定安) and the names citizens use for the registers' regions (corpus/sources.toml `places`: 崖城, 新英湾 …)."""
         words: set[str] = set()
         for region in {r.region for r in self.records if r.region}:   # 海南省, 定安县 and 海南, 定安 (not 开发区)
             for t in self.tokenizer.cached_tokens(region):

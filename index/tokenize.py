@@ -241,7 +241,7 @@ class Tokenizer:
 
     def concepts(self, fixed: str, words) -> dict[str, frozenset[str]]:
         """{word: register words it stands for}: for each of `words` (the question's own words) that is part of a
-        synonym phrase found in `fixed` (or contains one), that phrase's expansion words (刚出生 → 新生儿, 参保;
+        synonym phrase found in `fixed` (or contains one), that phrase's expansion words (刚出生 → 新生儿;
         医保 → 医疗保险). A record with one of them covers the word as if it used the citizen's own."""
         found = [(phrase, exp) for phrase, exp in self.synonyms if phrase in fixed]
         out: dict[str, set[str]] = {}
